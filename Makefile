@@ -1,0 +1,44 @@
+# The two commands a user needs: `make serve` and `make test`. Everything else is a step
+# of those. Build caches and tools live outside the checkout (scripts/env.sh), so a fresh
+# clone reuses them; scripts/bootstrap.sh installs what is missing and is quick when done.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source scripts/env.sh &&
+PORT ?= 8080
+# Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
+export WASM_BINDGEN_TEST_TIMEOUT ?= 600
+
+.PHONY: serve test bootstrap test-native test-browser test-e2e dist wasm-size clean-dist
+
+## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
+serve: bootstrap
+	$(ENV) trunk serve --release --public-url / --address 127.0.0.1 --port $(PORT)
+
+## test: every test: native, in-browser (wasm-bindgen-test) and end-to-end (dist/)
+test: bootstrap
+	$(MAKE) --no-print-directory test-native
+	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory dist
+	$(MAKE) --no-print-directory test-e2e
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+test-native:
+	$(ENV) cargo test --workspace --locked
+
+test-browser:
+	$(ENV) wasm-pack test --headless --chrome --chromedriver "$$(command -v chromedriver)" \
+		--mode no-install --release . --locked
+
+## dist: release build into dist/, working from any sub-path of a static host
+dist:
+	$(ENV) trunk build --release --locked --public-url ./ --dist dist
+	$(ENV) scripts/optimize-wasm.sh dist
+
+test-e2e:
+	$(ENV) node --test --test-concurrency=1 tests/e2e/
+
+clean-dist:
+	rm -rf dist build

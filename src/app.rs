@@ -1,0 +1,249 @@
+//! The Leptos application: header with the backend switch and status line, navigation, and
+//! one panel per experiment family.
+//!
+//! Components stay small and hold no domain logic: backend choice lives in `prefs` and
+//! `runtime`, places in `routes`, wording of failures in `backend`.
+
+use bioplay_engine::device::BackendKind;
+use leptos::prelude::*;
+use web_sys::UrlSearchParams;
+
+use crate::backend::{Fallback, format_ms};
+use crate::prefs::{self, BackendPreference};
+use crate::routes::Tab;
+use crate::runtime::{self, Startup};
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn url_params() -> Option<UrlSearchParams> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search).ok()
+}
+
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Remembers the choice, and keeps a `?backend=` in the address bar in step with it so a
+/// copied link shows what the user sees.
+fn persist_preference(preference: BackendPreference) {
+    if let Some(storage) = local_storage() {
+        // Storage can be full or disabled; the choice then lasts for this page only.
+        let _ = storage.set_item(prefs::STORAGE_KEY, preference.id());
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(params) = url_params() else { return };
+    if params.get(prefs::QUERY_KEY).is_none() {
+        return;
+    }
+    params.set(prefs::QUERY_KEY, preference.id());
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let query = params.to_string().as_string().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let url = format!("{path}?{query}{hash}");
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let from_url = url_params().and_then(|p| p.get(prefs::QUERY_KEY));
+    let from_storage = local_storage().and_then(|s| s.get_item(prefs::STORAGE_KEY).ok().flatten());
+    let initial = prefs::initial(from_url.as_deref(), from_storage.as_deref());
+    let (preference, set_preference) = signal(initial.preference);
+    let (pref_problem, set_pref_problem) = signal(initial.problem);
+
+    let startup = LocalResource::new(move || {
+        let preference = preference.get();
+        async move { runtime::start(preference).await }
+    });
+
+    let (tab, set_tab) = signal(Tab::from_hash(&current_hash()).unwrap_or_default());
+    let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        set_tab.set(Tab::from_hash(&current_hash()).unwrap_or_default());
+    });
+    on_cleanup(move || hash_listener.remove());
+
+    let choose = move |choice: BackendPreference| {
+        set_pref_problem.set(None);
+        persist_preference(choice);
+        set_preference.set(choice);
+    };
+
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <img src="favicon.svg" alt="" width="28" height="28" />
+                <div>
+                    <h1>"bioplay"</h1>
+                    <p class="tagline">"Biology-inspired deep learning, trained in your browser"</p>
+                </div>
+            </div>
+            <BackendSwitch preference choose />
+        </header>
+        <Show when=move || pref_problem.get().is_some()>
+            <div class="notice error" role="alert" data-testid="pref-error">
+                {move || pref_problem.get().map(|p| p.to_string())}
+            </div>
+        </Show>
+        <StatusLine startup />
+        <nav class="tabs" aria-label="Experiments">
+            {Tab::ALL
+                .into_iter()
+                .map(|t| {
+                    view! {
+                        <a
+                            href=t.hash()
+                            class="tab"
+                            class:active=move || tab.get() == t
+                            aria-current=move || (tab.get() == t).then_some("page")
+                            data-testid=format!("tab-{}", t.id())
+                        >
+                            {t.label()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+        <main>{move || view! { <Panel tab=tab.get() /> }}</main>
+        <footer class="footer">
+            "Everything runs in this tab: your data and models never leave your computer."
+        </footer>
+    }
+}
+
+/// The backend chooser.
+#[component]
+fn BackendSwitch(
+    preference: ReadSignal<BackendPreference>,
+    choose: impl Fn(BackendPreference) + 'static,
+) -> impl IntoView {
+    view! {
+        <label class="switch">
+            <span>"Compute"</span>
+            <select
+                data-testid="backend-select"
+                on:change=move |ev| {
+                    if let Ok(choice) = event_target_value(&ev).parse::<BackendPreference>() {
+                        choose(choice);
+                    }
+                }
+            >
+                {BackendPreference::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option value=p.id() selected=move || preference.get() == p>
+                                {p.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Which backend runs, on what adapter, and the autodiff check's result.
+#[component]
+fn StatusLine(startup: LocalResource<Startup>) -> impl IntoView {
+    move || match startup.get() {
+        None => view! {
+            <section class="status" data-testid="probe-status" data-state="starting" aria-live="polite">
+                <span class="dot busy"></span>
+                "Starting the compute backend and checking it with a small autodiff computation…"
+            </section>
+        }
+        .into_any(),
+        Some(started) => started_view(started).into_any(),
+    }
+}
+
+fn started_view(started: Startup) -> impl IntoView {
+    let kind = started.backend.kind;
+    let adapter = started.backend.adapter.clone();
+    let software = adapter.as_ref().is_some_and(|a| a.is_software());
+    let adapter_name = match (&adapter, kind) {
+        (Some(a), _) => a.name(),
+        (None, BackendKind::Cpu) => "Burn flex backend, WebAssembly".to_owned(),
+        (None, BackendKind::WebGpu) => String::new(),
+    };
+    let (state, detail) = match &started.probe {
+        Ok(check) => (
+            "ok",
+            format!(
+                "Autodiff check passed: loss {:.5}, gradient sum {:.5}, max error vs exact {:.1e}, {} ({} incl. start-up).",
+                check.report.loss,
+                check.report.grad_sum(),
+                check.max_error,
+                format_ms(check.report.elapsed_ms),
+                format_ms(started.elapsed_ms),
+            ),
+        ),
+        Err(e) => ("error", format!("The autodiff check failed: {e}. Try another backend.")),
+    };
+    let fallback = started.fallback.clone().filter(Fallback::is_problem);
+    view! {
+        <section class="status" data-testid="probe-status" data-state=state aria-live="polite">
+            <span class=format!("dot {state}")></span>
+            <strong data-testid="backend-kind" data-kind=kind.id()>{kind.label()}</strong>
+            <span class="adapter" data-testid="adapter-name">{adapter_name}</span>
+            <span class="detail">{detail}</span>
+        </section>
+        {fallback
+            .map(|f| {
+                view! {
+                    <div class="notice warn" role="status" data-testid="fallback-notice" data-reason=f.id()>
+                        {f.to_string()}
+                    </div>
+                }
+            })}
+        {software
+            .then(|| {
+                view! {
+                    <div class="notice info" data-testid="software-notice">
+                        "This WebGPU adapter is a software renderer (no GPU); the CPU backend may be faster for small networks."
+                    </div>
+                }
+            })}
+    }
+}
+
+/// One experiment family's place.
+#[component]
+fn Panel(tab: Tab) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid=format!("panel-{}", tab.id())>
+            <h2>{tab.title()}</h2>
+            <p class="lead">{tab.summary()}</p>
+            <div class="card">
+                <h3>"What this panel will let you do"</h3>
+                <ul>{tab.planned().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
+                <p class="muted">
+                    "This panel is being built. The compute backend above is already running and checked."
+                </p>
+            </div>
+            <p class="papers">
+                "Read: "
+                {tab
+                    .papers()
+                    .iter()
+                    .map(|p| {
+                        view! {
+                            <a href=p.url target="_blank" rel="noopener">{p.citation}</a>
+                        }
+                    })
+                    .collect_view()}
+            </p>
+        </section>
+    }
+}

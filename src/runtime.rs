@@ -1,0 +1,135 @@
+//! Starts the compute backend the user asked for and proves it works.
+//!
+//! `start` tries WebGPU (unless the user chose the CPU), falls back to Burn's CPU backend
+//! with the reason when WebGPU is missing, fails to start or computes wrongly, and runs the
+//! engine's autodiff probe on whatever it chose. Burn's wgpu runtime starts at most once per
+//! page: the started device is cached and cloned; a failed start is not cached, so a later
+//! switch back to WebGPU tries again.
+
+use std::rc::Rc;
+
+use bioplay_engine::Device;
+use bioplay_engine::device::{self, BackendKind};
+use bioplay_engine::probe::{self, ProbeError, ProbeReport};
+use futures::lock::Mutex;
+
+use crate::backend::{AdapterInfo, Fallback};
+use crate::prefs::BackendPreference;
+use crate::webgpu;
+
+/// Largest difference from the closed form the shell accepts before it distrusts a device.
+///
+/// Generous on purpose (f32 `tanh` differs between GPUs by far less than this); the browser
+/// tests hold WebGPU to the much tighter [`probe::AGREEMENT_TOLERANCE`].
+pub const SANITY_TOLERANCE: f64 = 1e-3;
+
+/// A backend that is running.
+#[derive(Debug, Clone)]
+pub struct ActiveBackend {
+    /// Which backend.
+    pub kind: BackendKind,
+    /// The device, with autodiff enabled.
+    pub device: Device,
+    /// The WebGPU adapter, when on WebGPU.
+    pub adapter: Option<AdapterInfo>,
+}
+
+/// The probe's result on the active backend, checked against the closed form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeCheck {
+    /// What the device computed.
+    pub report: ProbeReport,
+    /// Largest difference from the exact answer.
+    pub max_error: f64,
+}
+
+/// What `start` did.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    /// The backend in use.
+    pub backend: ActiveBackend,
+    /// Why this is not WebGPU, if it is not.
+    pub fallback: Option<Fallback>,
+    /// The probe on the backend in use.
+    pub probe: Result<ProbeCheck, ProbeError>,
+    /// Time from the call to a checked device, in ms (includes WebGPU start-up and shader
+    /// compilation the first time).
+    pub elapsed_ms: f64,
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_default()
+}
+
+thread_local! {
+    static GPU: Rc<Mutex<Option<(Device, AdapterInfo)>>> = Rc::new(Mutex::new(None));
+}
+
+/// The WebGPU device, started on first use and cached for the page's lifetime.
+pub async fn webgpu_device() -> Result<(Device, AdapterInfo), Fallback> {
+    let cell = GPU.with(Rc::clone);
+    let mut cached = cell.lock().await;
+    if let Some(started) = cached.as_ref() {
+        return Ok(started.clone());
+    }
+    let adapter = webgpu::detect().await?;
+    let device = device::init_webgpu()
+        .await
+        .map_err(|e| Fallback::StartFailed(e.message))?
+        .autodiff();
+    *cached = Some((device.clone(), adapter.clone()));
+    Ok((device, adapter))
+}
+
+/// Runs the probe on `device` and compares it with the closed form.
+pub async fn check(device: &Device) -> Result<ProbeCheck, ProbeError> {
+    let report = probe::run(device).await?;
+    let max_error = report.max_abs_diff(&probe::expected());
+    Ok(ProbeCheck { report, max_error })
+}
+
+/// Starts the backend `preference` asks for, falling back to the CPU with the reason.
+pub async fn start(preference: BackendPreference) -> Startup {
+    let begin = now_ms();
+    let fallback = if preference.wants_webgpu() {
+        match webgpu_device().await {
+            Ok((device, adapter)) => match check(&device).await {
+                Ok(probe) if probe.max_error <= SANITY_TOLERANCE => {
+                    return Startup {
+                        backend: ActiveBackend {
+                            kind: BackendKind::WebGpu,
+                            device,
+                            adapter: Some(adapter),
+                        },
+                        fallback: None,
+                        probe: Ok(probe),
+                        elapsed_ms: now_ms() - begin,
+                    };
+                }
+                Ok(probe) => Fallback::ComputeFailed(format!(
+                    "its gradients are off by {:.1e}",
+                    probe.max_error
+                )),
+                Err(e) => Fallback::ComputeFailed(e.to_string()),
+            },
+            Err(reason) => reason,
+        }
+    } else {
+        Fallback::Chosen
+    };
+    let device = device::cpu().autodiff();
+    let probe = check(&device).await;
+    Startup {
+        backend: ActiveBackend {
+            kind: BackendKind::Cpu,
+            device,
+            adapter: None,
+        },
+        fallback: Some(fallback),
+        probe,
+        elapsed_ms: now_ms() - begin,
+    }
+}

@@ -1,0 +1,67 @@
+//! Detects WebGPU in the browser before Burn is asked to start on it.
+//!
+//! Reads `navigator.gpu`, asks it for an adapter and reads the adapter's description,
+//! through `js_sys::Reflect` rather than web-sys's WebGPU bindings (which need the unstable
+//! `web_sys_unstable_apis` cfg). Every failure becomes a [`Fallback`] the shell can show.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::backend::{AdapterInfo, Fallback};
+
+fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn get_string(target: &JsValue, key: &str) -> String {
+    get(target, key).and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Describes a thrown JavaScript value in one line.
+pub fn describe_js_error(err: &JsValue) -> String {
+    if let Some(message) = get(err, "message").and_then(|m| m.as_string()) {
+        return message;
+    }
+    err.as_string()
+        .or_else(|| js_sys::JSON::stringify(err).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Finds a WebGPU adapter, or says why there is none.
+pub async fn detect() -> Result<AdapterInfo, Fallback> {
+    let Some(window) = web_sys::window() else {
+        return Err(Fallback::NoWebGpu);
+    };
+    let navigator: JsValue = window.navigator().into();
+    let Some(gpu) = get(&navigator, "gpu") else {
+        return Err(Fallback::NoWebGpu);
+    };
+    let request = get(&gpu, "requestAdapter")
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or(Fallback::NoWebGpu)?;
+    let options = js_sys::Object::new();
+    // Burn asks for the high-performance adapter; describe the same one.
+    let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
+    let promise = request
+        .call1(&gpu, &options)
+        .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;
+    let promise: Promise = promise
+        .dyn_into()
+        .map_err(|_| Fallback::AdapterRequestFailed("requestAdapter did not return a promise".into()))?;
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err(Fallback::NoAdapter);
+    }
+    let info = get(&adapter, "info").unwrap_or(JsValue::UNDEFINED);
+    Ok(AdapterInfo {
+        vendor: get_string(&info, "vendor"),
+        architecture: get_string(&info, "architecture"),
+        device: get_string(&info, "device"),
+        description: get_string(&info, "description"),
+    })
+}

@@ -1,0 +1,85 @@
+// Launches Debian's Chromium through playwright-core (nothing downloads a browser) and
+// wraps a page with what the tests look at: console errors, the app's status line, and
+// screenshots checked for real content.
+import { mkdir } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { PNG } from "pngjs";
+
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const SHOTS = new URL("../../build/e2e/", import.meta.url).pathname;
+
+const QUIET = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const WEBGPU = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
+
+/** Starts headless Chromium, with or without WebGPU. */
+export async function launch({ webgpu }) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: webgpu ? [...QUIET, ...WEBGPU] : QUIET,
+  });
+}
+
+/** Opens a page that records console errors and uncaught exceptions. */
+export async function openPage(browser, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  page.on("pageerror", (err) => errors.push(String(err)));
+  return { page, errors, close: () => context.close() };
+}
+
+/** Waits until the status line leaves "starting"; returns its state and texts. */
+export async function waitForStartup(page, timeout = 240_000) {
+  const status = page.locator('[data-testid="probe-status"]:not([data-state="starting"])');
+  await status.waitFor({ timeout });
+  return {
+    state: await status.getAttribute("data-state"),
+    text: await status.innerText(),
+    kind: await page.locator('[data-testid="backend-kind"]').innerText(),
+    adapter: await page.locator('[data-testid="adapter-name"]').innerText(),
+  };
+}
+
+/** Takes a screenshot into build/e2e/NAME.png and returns how much of it has content. */
+export async function screenshot(page, name) {
+  await mkdir(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return { path, ...inkStats(readFileSync(path)) };
+}
+
+/**
+ * Fraction of pixels that differ clearly from the background (the most common colour),
+ * and the number of distinct colours (quantised to 4 bits per channel).
+ */
+export function inkStats(pngBytes) {
+  const png = PNG.sync.read(pngBytes);
+  const counts = new Map();
+  const { data } = png;
+  const key = (i) => ((data[i] >> 4) << 8) | ((data[i + 1] >> 4) << 4) | (data[i + 2] >> 4);
+  for (let i = 0; i < data.length; i += 4) counts.set(key(i), (counts.get(key(i)) || 0) + 1);
+  let background = 0;
+  let most = -1;
+  for (const [k, n] of counts) if (n > most) [background, most] = [k, n];
+  const pixels = data.length / 4;
+  return {
+    width: png.width,
+    height: png.height,
+    ink: 1 - most / pixels,
+    colours: counts.size,
+    background,
+  };
+}

@@ -1,0 +1,155 @@
+// End-to-end tests of the app shell, against the `make dist` build served from a sub-path
+// on 127.0.0.1, in Debian's headless Chromium: with WebGPU flags the app must run on
+// WebGPU, without them on the CPU fallback; no console errors; screenshots under
+// build/e2e/ must show real content; broken environments get words, not a blank page.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { launch, openPage, screenshot, waitForStartup } from "./browser.js";
+import { serve } from "./server.js";
+
+const DIST = new URL("../../dist/", import.meta.url).pathname;
+const TABS = ["train", "prune", "noise", "continual", "plasticity"];
+
+function assertHasContent(shot) {
+  assert.ok(shot.ink > 0.02, `${shot.path} is nearly blank (${(shot.ink * 100).toFixed(2)}% ink)`);
+  assert.ok(shot.colours >= 8, `${shot.path} has only ${shot.colours} colours`);
+}
+
+before(() => {
+  assert.ok(existsSync(DIST + "index.html"), `no ${DIST}index.html: run \`make dist\` first`);
+});
+
+describe("with WebGPU (SwiftShader)", () => {
+  let server, browser;
+  before(async () => {
+    server = await serve(DIST);
+    browser = await launch({ webgpu: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("starts on WebGPU, passes the autodiff check, no console errors", async () => {
+    const { page, errors, close } = await openPage(browser);
+    const t0 = Date.now();
+    await page.goto(server.url);
+    const status = await waitForStartup(page);
+    console.log(`first start on WebGPU: ${((Date.now() - t0) / 1000).toFixed(1)} s to a checked device`);
+    assert.equal(status.state, "ok", status.text);
+    assert.equal(status.kind, "WebGPU");
+    assert.ok(status.adapter.length > 0, "adapter name shown");
+    assert.equal(await page.locator('[data-testid="fallback-notice"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="boot"]').count(), 0, "loader removed");
+    const shot = await screenshot(page, "webgpu-1280x800");
+    assertHasContent(shot);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test("navigates between the five panels by hash", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.goto(server.url + "#/noise");
+    await page.locator('[data-testid="panel-noise"]').waitFor();
+    for (const tab of TABS) {
+      await page.click(`[data-testid="tab-${tab}"]`);
+      await page.locator(`[data-testid="panel-${tab}"]`).waitFor();
+      assert.ok(page.url().endsWith(`#/${tab}`), page.url());
+      const heading = await page.locator(`[data-testid="panel-${tab}"] h2`).innerText();
+      assert.ok(heading.length > 10, `panel ${tab} has a heading`);
+    }
+    await page.goBack();
+    await page.locator('[data-testid="panel-continual"]').waitFor();
+    await waitForStartup(page);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test("switching to the CPU is remembered across a reload", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.goto(server.url);
+    assert.equal((await waitForStartup(page)).kind, "WebGPU");
+    await page.selectOption('[data-testid="backend-select"]', "cpu");
+    await page.locator('[data-testid="backend-kind"][data-kind="cpu"]').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('[data-testid="fallback-notice"]').count(), 0, "a chosen CPU is no warning");
+    await page.reload();
+    const again = await waitForStartup(page);
+    assert.equal(again.kind, "CPU");
+    assert.equal(await page.locator('[data-testid="backend-select"]').inputValue(), "cpu");
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test("a bad ?backend= value is reported inline and the app still runs", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.goto(server.url + "?backend=%3Cscript%3Etpu");
+    const message = await page.locator('[data-testid="pref-error"]').innerText();
+    assert.match(message, /unknown backend .*expected auto, webgpu or cpu/);
+    assert.equal((await waitForStartup(page)).state, "ok");
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
+  test("looks finished on a phone-width screen", async () => {
+    const { page, errors, close } = await openPage(browser, { width: 390, height: 844 });
+    await page.goto(server.url + "#/prune");
+    await waitForStartup(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    assertHasContent(await screenshot(page, "phone-390x844"));
+    assert.deepEqual(errors, []);
+    await close();
+  });
+});
+
+describe("without WebGPU", () => {
+  let server, browser;
+  before(async () => {
+    server = await serve(DIST);
+    browser = await launch({ webgpu: false });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("falls back to the CPU and says why", async () => {
+    const { page, errors, close } = await openPage(browser);
+    const t0 = Date.now();
+    await page.goto(server.url);
+    const status = await waitForStartup(page);
+    console.log(`first start on the CPU fallback: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(status.state, "ok", status.text);
+    assert.equal(status.kind, "CPU");
+    const notice = page.locator('[data-testid="fallback-notice"]');
+    const reason = await notice.getAttribute("data-reason");
+    assert.ok(["no-webgpu", "no-adapter"].includes(reason), `reason ${reason}`);
+    assert.match(await notice.innerText(), /runs on the CPU/);
+    assertHasContent(await screenshot(page, "cpu-fallback-1280x800"));
+    assert.deepEqual(errors, []);
+    await close();
+  });
+});
+
+describe("broken deployment", () => {
+  let server, browser;
+  before(async () => {
+    server = await serve(DIST, { breakWasm: true });
+    browser = await launch({ webgpu: false });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("a .wasm that fails to load gives a clear message, not a blank page", async () => {
+    const { page, close } = await openPage(browser);
+    await page.goto(server.url);
+    const error = page.locator('[data-testid="boot-error"]');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(), /could not be loaded/);
+    assertHasContent(await screenshot(page, "wasm-load-error"));
+    await close();
+  });
+});
