@@ -156,7 +156,8 @@ fn BackendSwitch(
 /// Which backend runs, on what adapter, and the autodiff check's result.
 #[component]
 fn StatusLine(startup: LocalResource<Startup>) -> impl IntoView {
-    move || match startup.get() {
+    move || {
+        match startup.get() {
         None => view! {
             <section class="status" data-testid="probe-status" data-state="starting" aria-live="polite">
                 <span class="dot busy"></span>
@@ -165,6 +166,7 @@ fn StatusLine(startup: LocalResource<Startup>) -> impl IntoView {
         }
         .into_any(),
         Some(started) => started_view(started).into_any(),
+    }
     }
 }
 
@@ -189,7 +191,10 @@ fn started_view(started: Startup) -> impl IntoView {
                 format_ms(started.elapsed_ms),
             ),
         ),
-        Err(e) => ("error", format!("The autodiff check failed: {e}. Try another backend.")),
+        Err(e) => (
+            "error",
+            format!("The autodiff check failed: {e}. Try another backend."),
+        ),
     };
     let fallback = started.fallback.clone().filter(Fallback::is_problem);
     view! {

@@ -78,7 +78,9 @@ pub enum Fallback {
     )]
     NoAdapter,
     /// Asking for an adapter threw.
-    #[error("asking the browser for a WebGPU adapter failed ({0}), so the playground runs on the CPU")]
+    #[error(
+        "asking the browser for a WebGPU adapter failed ({0}), so the playground runs on the CPU"
+    )]
     AdapterRequestFailed(String),
     /// Burn's WebGPU runtime did not start (device creation failed).
     #[error("WebGPU failed to start ({0}), so the playground runs on the CPU")]

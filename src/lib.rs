@@ -23,7 +23,9 @@ pub mod webgpu;
 #[cfg(target_arch = "wasm32")]
 pub fn show_fatal(message: &str) {
     use wasm_bindgen::{JsCast, JsValue};
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let hook = js_sys::Reflect::get(&window, &JsValue::from_str("__bioplayFatal"))
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());

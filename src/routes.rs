@@ -70,7 +70,9 @@ impl Tab {
     pub fn from_hash(hash: &str) -> Option<Tab> {
         let id = hash.trim_start_matches('#').trim_start_matches('/');
         let id = id.split(['?', '/']).next().unwrap_or_default();
-        Tab::ALL.into_iter().find(|tab| tab.id().eq_ignore_ascii_case(id))
+        Tab::ALL
+            .into_iter()
+            .find(|tab| tab.id().eq_ignore_ascii_case(id))
     }
 
     /// The panel's heading.

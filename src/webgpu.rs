@@ -17,7 +17,9 @@ fn get(target: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 fn get_string(target: &JsValue, key: &str) -> String {
-    get(target, key).and_then(|v| v.as_string()).unwrap_or_default()
+    get(target, key)
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// Describes a thrown JavaScript value in one line.
@@ -26,7 +28,11 @@ pub fn describe_js_error(err: &JsValue) -> String {
         return message;
     }
     err.as_string()
-        .or_else(|| js_sys::JSON::stringify(err).ok().and_then(|s| s.as_string()))
+        .or_else(|| {
+            js_sys::JSON::stringify(err)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
         .unwrap_or_else(|| "unknown error".to_owned())
 }
 
@@ -44,13 +50,17 @@ pub async fn detect() -> Result<AdapterInfo, Fallback> {
         .ok_or(Fallback::NoWebGpu)?;
     let options = js_sys::Object::new();
     // Burn asks for the high-performance adapter; describe the same one.
-    let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
+    let _ = Reflect::set(
+        &options,
+        &"powerPreference".into(),
+        &"high-performance".into(),
+    );
     let promise = request
         .call1(&gpu, &options)
         .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;
-    let promise: Promise = promise
-        .dyn_into()
-        .map_err(|_| Fallback::AdapterRequestFailed("requestAdapter did not return a promise".into()))?;
+    let promise: Promise = promise.dyn_into().map_err(|_| {
+        Fallback::AdapterRequestFailed("requestAdapter did not return a promise".into())
+    })?;
     let adapter = JsFuture::from(promise)
         .await
         .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;

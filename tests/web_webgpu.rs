@@ -47,7 +47,10 @@ async fn webgpu_autodiff_matches_the_cpu_backend() {
         probe::AGREEMENT_TOLERANCE
     );
     assert!(on_gpu.max_abs_diff(&exact) <= probe::AGREEMENT_TOLERANCE);
-    assert!(exact.grad_sum().abs() > 1e-3, "gradients must be non-trivial");
+    assert!(
+        exact.grad_sum().abs() > 1e-3,
+        "gradients must be non-trivial"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -85,9 +88,12 @@ async fn the_app_mounts_and_reports_webgpu() {
     let host: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(host);
     std::mem::forget(leptos::mount::mount_to(host, bioplay::app::App));
 
-    let status = common::wait_for("[data-testid=probe-status]:not([data-state=starting])", 120_000)
-        .await
-        .expect("the status line leaves 'starting' within 2 minutes");
+    let status = common::wait_for(
+        "[data-testid=probe-status]:not([data-state=starting])",
+        120_000,
+    )
+    .await
+    .expect("the status line leaves 'starting' within 2 minutes");
     assert_eq!(
         status.get_attribute("data-state").as_deref(),
         Some("ok"),

@@ -47,7 +47,11 @@ pub async fn sleep(ms: u32) {
 
 /// The first element matching `selector`, if any.
 pub fn query(selector: &str) -> Option<web_sys::Element> {
-    web_sys::window()?.document()?.query_selector(selector).ok().flatten()
+    web_sys::window()?
+        .document()?
+        .query_selector(selector)
+        .ok()
+        .flatten()
 }
 
 /// Polls until an element matches `selector` or `timeout_ms` passes.

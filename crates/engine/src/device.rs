@@ -59,7 +59,9 @@ impl std::str::FromStr for BackendKind {
         match s.trim().to_ascii_lowercase().as_str() {
             "webgpu" | "gpu" | "wgpu" => Ok(BackendKind::WebGpu),
             "cpu" | "flex" => Ok(BackendKind::Cpu),
-            _ => Err(UnknownBackend { given: s.to_owned() }),
+            _ => Err(UnknownBackend {
+                given: s.to_owned(),
+            }),
         }
     }
 }
@@ -83,9 +85,12 @@ pub struct GpuInitError {
 /// device and clone it rather than calling this again.
 #[cfg(feature = "webgpu")]
 pub async fn init_webgpu() -> Result<Device, GpuInitError> {
-    Device::wgpu_options().init_async().await.map_err(|e| GpuInitError {
-        message: e.to_string(),
-    })
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| GpuInitError {
+            message: e.to_string(),
+        })
 }
 
 #[cfg(test)]

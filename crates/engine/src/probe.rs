@@ -131,7 +131,11 @@ pub fn expected() -> ProbeReport {
     }
 }
 
-async fn read(tensor: Tensor<2>, what: &'static str, expected: usize) -> Result<Vec<f64>, ProbeError> {
+async fn read(
+    tensor: Tensor<2>,
+    what: &'static str,
+    expected: usize,
+) -> Result<Vec<f64>, ProbeError> {
     let data = tensor
         .into_data_async()
         .await
@@ -208,7 +212,10 @@ mod tests {
         let want = expected();
         let diff = got.max_abs_diff(&want);
         assert!(diff < TOLERANCE, "max |cpu - closed form| = {diff:e}");
-        assert!(want.grad_sum().abs() > 1e-3, "the probe must have non-trivial gradients");
+        assert!(
+            want.grad_sum().abs() > 1e-3,
+            "the probe must have non-trivial gradients"
+        );
     }
 
     #[test]
