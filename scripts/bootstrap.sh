@@ -173,10 +173,9 @@ main() {
     ensure_tools
     ensure_node_packages
     ensure_binaryen
-    if have rustup && [ -n "${RUSTUP_TOOLCHAIN:-}" ]; then
-        # Plain `cargo` in this checkout uses the same toolchain as `make`.
-        (cd "$root" && rustup override set "$RUSTUP_TOOLCHAIN" >/dev/null 2>&1) || true
-    fi
+    # No `rustup override` for the checkout: Debian's toolchain has no rustfmt or clippy, and
+    # an override would take them away from plain `cargo fmt`. `source scripts/env.sh` gives
+    # a shell the toolchain that make uses.
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -17,10 +17,10 @@ const TYPES = {
 /**
  * Starts a server on 127.0.0.1 with a free port.
  * @param {string} root directory to serve
- * @param {{prefix?: string, breakWasm?: boolean}} options
+ * @param {{prefix?: string, breakWasm?: boolean, breakJs?: boolean}} options
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false } = {}) {
+export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false, breakJs = false } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -34,7 +34,7 @@ export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false 
       res.writeHead(403).end();
       return;
     }
-    if (breakWasm && extname(file) === ".wasm") {
+    if ((breakWasm && extname(file) === ".wasm") || (breakJs && /bioplay-app-[0-9a-f]+\.js$/.test(file))) {
       res.writeHead(404, { "content-type": "text/plain" }).end("gone");
       return;
     }

@@ -133,23 +133,28 @@ describe("without WebGPU", () => {
 });
 
 describe("broken deployment", () => {
-  let server, browser;
+  let browser;
   before(async () => {
-    server = await serve(DIST, { breakWasm: true });
     browser = await launch({ webgpu: false });
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
   });
 
-  test("a .wasm that fails to load gives a clear message, not a blank page", async () => {
-    const { page, close } = await openPage(browser);
-    await page.goto(server.url);
-    const error = page.locator('[data-testid="boot-error"]');
-    await error.waitFor({ timeout: 60_000 });
-    assert.match(await error.innerText(), /could not be loaded/);
-    assertHasContent(await screenshot(page, "wasm-load-error"));
-    await close();
-  });
+  for (const [what, breakage, shot] of [
+    ["the .wasm", { breakWasm: true }, "wasm-load-error"],
+    ["the JavaScript glue", { breakJs: true }, "js-load-error"],
+  ]) {
+    test(`${what} failing to load gives a clear message, not a blank page`, async () => {
+      const server = await serve(DIST, breakage);
+      const { page, close } = await openPage(browser);
+      await page.goto(server.url);
+      const error = page.locator('[data-testid="boot-error"]');
+      await error.waitFor({ timeout: 60_000 });
+      assert.match(await error.innerText(), /could not be loaded/);
+      assertHasContent(await screenshot(page, shot));
+      await close();
+      await server.close();
+    });
+  }
 });
