@@ -8,7 +8,9 @@
 //! Architecture invariant: this crate never depends on `leptos`, `web-sys` or any other
 //! browser API, and builds for both `wasm32-unknown-unknown` and native targets.
 
+pub mod data;
 pub mod device;
 pub mod probe;
+pub mod rng;
 
 pub use burn::tensor::Device;

@@ -1,0 +1,287 @@
+//! Labelled image datasets (MNIST, Fashion-MNIST, or any IDX pair a user loads) and their
+//! seeded train/test splits.
+//!
+//! Images are kept as `u8` pixels (a quarter of the memory of `f32`) and scaled to `[0, 1]`
+//! only when a batch is made. Loading validates everything a file claims: shapes, counts,
+//! label range; each problem is a [`DatasetError`] naming the file and what is wrong.
+
+pub mod idx;
+
+use crate::rng::Rng;
+pub use idx::IdxError;
+
+/// Which of a dataset's two files a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The images file.
+    Images,
+    /// The labels file.
+    Labels,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Part::Images => "images file",
+            Part::Labels => "labels file",
+        })
+    }
+}
+
+/// Why a pair of files is not a usable dataset.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DatasetError {
+    /// A file is not valid IDX.
+    #[error("{part}: {source}")]
+    Idx {
+        /// Which file.
+        part: Part,
+        /// What is wrong with it.
+        source: IdxError,
+    },
+    /// The images file is not `[N, rows, cols]`.
+    #[error("images file: expected 3 dimensions [count, rows, cols], found {dims:?}")]
+    ImageShape {
+        /// Its dimensions.
+        dims: Vec<usize>,
+    },
+    /// The labels file is not `[N]`.
+    #[error("labels file: expected 1 dimension [count], found {dims:?}")]
+    LabelShape {
+        /// Its dimensions.
+        dims: Vec<usize>,
+    },
+    /// Different numbers of images and labels (files from different sets?).
+    #[error("{images} images but {labels} labels: are these files from the same set?")]
+    CountMismatch {
+        /// Images in the images file.
+        images: usize,
+        /// Labels in the labels file.
+        labels: usize,
+    },
+    /// A label at or above the class count.
+    #[error("label {label} of sample {index} is out of range: expected 0 to {}", classes - 1)]
+    LabelOutOfRange {
+        /// Which sample.
+        index: usize,
+        /// Its label.
+        label: u8,
+        /// The number of classes.
+        classes: usize,
+    },
+}
+
+/// A labelled image dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    name: String,
+    rows: usize,
+    cols: usize,
+    classes: usize,
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+/// Indices of a dataset's training and test samples.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Training sample indices.
+    pub train: Vec<usize>,
+    /// Test sample indices.
+    pub test: Vec<usize>,
+}
+
+impl Dataset {
+    /// Builds a dataset from an IDX images file (`[N, rows, cols]`, u8) and an IDX labels
+    /// file (`[N]`, u8, each below `classes`), each gzipped or not.
+    pub fn from_idx(
+        name: impl Into<String>,
+        images: &[u8],
+        labels: &[u8],
+        classes: usize,
+    ) -> Result<Self, DatasetError> {
+        let images = idx::parse_u8(images).map_err(|source| DatasetError::Idx {
+            part: Part::Images,
+            source,
+        })?;
+        let labels = idx::parse_u8(labels).map_err(|source| DatasetError::Idx {
+            part: Part::Labels,
+            source,
+        })?;
+        let [count, rows, cols] = images.dims[..] else {
+            return Err(DatasetError::ImageShape { dims: images.dims });
+        };
+        let [label_count] = labels.dims[..] else {
+            return Err(DatasetError::LabelShape { dims: labels.dims });
+        };
+        if count != label_count {
+            return Err(DatasetError::CountMismatch {
+                images: count,
+                labels: label_count,
+            });
+        }
+        if let Some((index, &label)) = labels
+            .data
+            .iter()
+            .enumerate()
+            .find(|(_, l)| usize::from(**l) >= classes)
+        {
+            return Err(DatasetError::LabelOutOfRange {
+                index,
+                label,
+                classes,
+            });
+        }
+        Ok(Dataset {
+            name: name.into(),
+            rows,
+            cols,
+            classes,
+            pixels: images.data,
+            labels: labels.data,
+        })
+    }
+
+    /// The dataset's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no samples (never true for a loaded dataset).
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Image height and width.
+    pub fn image_shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// Pixels per image.
+    pub fn features(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The pixels of sample `index`, row-major.
+    pub fn image(&self, index: usize) -> &[u8] {
+        let n = self.features();
+        &self.pixels[index * n..(index + 1) * n]
+    }
+
+    /// The label of sample `index`.
+    pub fn label(&self, index: usize) -> u8 {
+        self.labels[index]
+    }
+
+    /// A seeded split: `test_fraction` of the samples (at least one, and leaving at least
+    /// one for training) go to the test set. Same seed, same split.
+    pub fn split(&self, test_fraction: f64, seed: u64) -> Split {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        Rng::new(seed).shuffle(&mut order);
+        let fraction = if test_fraction.is_finite() {
+            test_fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let wanted = (self.len() as f64 * fraction).round() as usize;
+        let test_len = wanted.clamp(1.min(self.len()), self.len().saturating_sub(1));
+        let train = order.split_off(test_len);
+        Split { train, test: order }
+    }
+
+    /// The images at `indices` as `f32` in `[0, 1]`, row-major `[indices.len(), features]`,
+    /// and their labels.
+    pub fn batch(&self, indices: &[usize]) -> (Vec<f32>, Vec<u8>) {
+        let mut x = Vec::with_capacity(indices.len() * self.features());
+        let mut y = Vec::with_capacity(indices.len());
+        for &i in indices {
+            x.extend(self.image(i).iter().map(|&p| f32::from(p) / 255.0));
+            y.push(self.labels[i]);
+        }
+        (x, y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(n: usize, labels: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let pixels: Vec<u8> = (0..n * 4).map(|i| (i * 7 % 256) as u8).collect();
+        (
+            idx::encode_u8(&[n, 2, 2], &pixels),
+            idx::encode_u8(&[labels.len()], labels),
+        )
+    }
+
+    #[test]
+    fn loads_a_valid_pair() {
+        let (images, labels) = files(3, &[0, 9, 4]);
+        let d = Dataset::from_idx("tiny", &images, &labels, 10).unwrap();
+        assert_eq!((d.len(), d.image_shape(), d.classes()), (3, (2, 2), 10));
+        assert_eq!(d.image(1), &[28, 35, 42, 49]);
+        assert_eq!(d.label(1), 9);
+        let (x, y) = d.batch(&[2, 0]);
+        assert_eq!(y, vec![4, 0]);
+        assert_eq!(x.len(), 8);
+        assert!((x[4] - 0.0).abs() < 1e-7 && (x[0] - 56.0 / 255.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn mismatched_or_invalid_pairs_are_named_errors() {
+        let (images, labels) = files(3, &[0, 1]);
+        assert_eq!(
+            Dataset::from_idx("x", &images, &labels, 10),
+            Err(DatasetError::CountMismatch {
+                images: 3,
+                labels: 2
+            })
+        );
+        let (images, labels) = files(2, &[0, 10]);
+        let err = Dataset::from_idx("x", &images, &labels, 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "label 10 of sample 1 is out of range: expected 0 to 9"
+        );
+        // Images and labels swapped.
+        let (images, labels) = files(2, &[0, 1]);
+        assert!(matches!(
+            Dataset::from_idx("x", &labels, &images, 10),
+            Err(DatasetError::ImageShape { .. })
+        ));
+        let err = Dataset::from_idx("x", b"junk", &labels, 10).unwrap_err();
+        assert!(
+            err.to_string().starts_with("images file: not an IDX file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn splits_are_seeded_disjoint_and_complete() {
+        let labels: Vec<u8> = (0..100).map(|i| (i % 10) as u8).collect();
+        let (images, labels) = files(100, &labels);
+        let d = Dataset::from_idx("x", &images, &labels, 10).unwrap();
+        let a = d.split(0.2, 42);
+        assert_eq!(a, d.split(0.2, 42));
+        assert_ne!(a, d.split(0.2, 43));
+        assert_eq!((a.train.len(), a.test.len()), (80, 20));
+        let mut all: Vec<usize> = a.train.iter().chain(&a.test).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+        // Degenerate fractions still leave both sides non-empty.
+        assert_eq!(d.split(0.0, 1).test.len(), 1);
+        assert_eq!(d.split(f64::NAN, 1).test.len(), 1);
+        assert_eq!(d.split(1.0, 1).train.len(), 1);
+    }
+}
