@@ -8,9 +8,16 @@
 //! Architecture invariant: this crate never depends on `leptos`, `web-sys` or any other
 //! browser API, and builds for both `wasm32-unknown-unknown` and native targets.
 
+pub mod config;
 pub mod data;
 pub mod device;
+pub mod model;
+pub mod oja;
+pub mod optim;
 pub mod probe;
+pub mod prune;
 pub mod rng;
+pub mod tensor_io;
+pub mod train;
 
 pub use burn::tensor::Device;

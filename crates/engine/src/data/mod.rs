@@ -143,6 +143,36 @@ impl Dataset {
         })
     }
 
+    /// A small synthetic dataset for tests and demos: `count` images of `side x side`
+    /// pixels in `classes` classes; class `c` lights a horizontal band whose position
+    /// depends on `c`, over uniform noise, so a network can learn it in a few steps.
+    pub fn synthetic(count: usize, side: usize, classes: usize, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let classes = classes.clamp(1, 256);
+        let mut pixels = Vec::with_capacity(count * side * side);
+        let mut labels = Vec::with_capacity(count);
+        for _ in 0..count {
+            let label = rng.below(classes);
+            let band = label * side / classes;
+            for row in 0..side {
+                for _ in 0..side {
+                    let noise = rng.below(96) as u8;
+                    let on = row == band || row == (band + 1).min(side - 1);
+                    pixels.push(if on { 160 + noise } else { noise });
+                }
+            }
+            labels.push(label as u8);
+        }
+        Dataset {
+            name: "synthetic".into(),
+            rows: side,
+            cols: side,
+            classes,
+            pixels,
+            labels,
+        }
+    }
+
     /// The dataset's name.
     pub fn name(&self) -> &str {
         &self.name

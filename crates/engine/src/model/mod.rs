@@ -1,0 +1,593 @@
+//! Networks with prunable weights: MLPs and small CNNs, optionally with k-winners-take-all
+//! and active dendrites.
+//!
+//! A [`Network`] is the architecture only; its parameters are a plain list of flat tensors
+//! ([`Params`]) that the trainer, the optimiser, the pruner and Oja's rule all work on
+//! directly. Keeping parameters as data rather than inside Burn modules is what lets a mask
+//! stay applied through any optimiser, a round of pruning rewind to the initial weights, and
+//! Oja's term be added to the backprop update, without a mapper for each.
+//!
+//! Layouts: a dense weight is `[inputs, outputs]` (`y = x W + b`); a convolution weight is
+//! `[out_channels, in_channels, k, k]`; dendrite segments are `[units * segments, context]`.
+
+pub mod ops;
+pub mod spec;
+
+use burn::tensor::activation::relu;
+use burn::tensor::module::{conv2d, max_pool2d};
+use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::{Device, Tensor};
+
+use crate::rng::Rng;
+use crate::tensor_io::upload_flat;
+pub use spec::{
+    CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec,
+    SegmentSelection,
+};
+
+/// What a parameter is, which decides how it is initialised and whether it can be pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamRole {
+    /// A fully connected hidden layer's weight.
+    HiddenWeight,
+    /// The output layer's weight.
+    OutputWeight,
+    /// A convolution kernel.
+    ConvWeight,
+    /// A bias (never pruned).
+    Bias,
+    /// Dendrite segments (never pruned).
+    Segments,
+}
+
+impl ParamRole {
+    /// Whether magnitude pruning may touch this parameter.
+    pub fn is_weight(self) -> bool {
+        matches!(
+            self,
+            ParamRole::HiddenWeight | ParamRole::OutputWeight | ParamRole::ConvWeight
+        )
+    }
+}
+
+/// One parameter tensor of a network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// A short name such as `fc1.weight` or `conv2.bias`.
+    pub name: String,
+    /// The logical shape (the tensor itself is stored flat).
+    pub shape: Vec<usize>,
+    /// What it is.
+    pub role: ParamRole,
+    /// Inputs feeding each unit, for initialisation.
+    pub fan_in: usize,
+}
+
+impl ParamInfo {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether it has no values (never, for a built network).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A network's parameters, each stored flat (see [`ParamInfo::shape`]), without autodiff.
+pub type Params = Vec<Tensor<1>>;
+
+#[derive(Debug, Clone)]
+enum Layer {
+    Conv {
+        weight: usize,
+        bias: usize,
+        in_channels: usize,
+        out_channels: usize,
+        kernel: usize,
+        padding: usize,
+        pool: bool,
+        kwta: Option<usize>,
+        /// Output (channels, height, width) after the optional pool.
+        out: (usize, usize, usize),
+    },
+    Dense {
+        weight: usize,
+        bias: usize,
+        inputs: usize,
+        outputs: usize,
+        /// Hidden layers have an activation; the output layer gives logits.
+        hidden: bool,
+        kwta: Option<usize>,
+        dendrites: Option<(usize, DendriteSpec)>,
+    },
+}
+
+/// The values one dense layer saw in a forward pass, for Oja's rule and statistics.
+/// All are without autodiff.
+#[derive(Debug, Clone)]
+pub struct DenseRecord {
+    /// Index of the layer's weight in [`Params`].
+    pub weight: usize,
+    /// The layer's input, `[batch, inputs]`.
+    pub input: Tensor<2>,
+    /// `x W + b`, `[batch, outputs]`.
+    pub pre_activation: Tensor<2>,
+    /// The layer's output after gating and activation (equal to `pre_activation` for the
+    /// output layer).
+    pub activation: Tensor<2>,
+}
+
+/// The result of a forward pass.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// Class scores, `[batch, classes]`.
+    pub logits: Tensor<2>,
+    /// One record per dense layer, input side first (empty unless asked for).
+    pub dense: Vec<DenseRecord>,
+}
+
+/// A forward pass that cannot run with the inputs given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// The input batch has the wrong number of features.
+    #[error("the network expects {expected} input values per sample, got {got}")]
+    InputSize {
+        /// Values per sample the network takes.
+        expected: usize,
+        /// Values per sample given.
+        got: usize,
+    },
+    /// A dendritic network was run without a context.
+    #[error("this network has active dendrites and needs a context vector")]
+    MissingContext,
+    /// The context has the wrong shape.
+    #[error("the context must be [{batch}, {size}], got {got:?}")]
+    ContextShape {
+        /// Batch size.
+        batch: usize,
+        /// Context length the dendrites read.
+        size: usize,
+        /// Shape given.
+        got: [usize; 2],
+    },
+    /// The image does not survive the convolutions and pools.
+    #[error("a {height}x{width} input is too small for this CNN ({what})")]
+    InputTooSmall {
+        /// Input height.
+        height: usize,
+        /// Input width.
+        width: usize,
+        /// Where it ran out.
+        what: String,
+    },
+}
+
+/// A network architecture for inputs of a given size.
+#[derive(Debug, Clone)]
+pub struct Network {
+    spec: ModelSpec,
+    layers: Vec<Layer>,
+    params: Vec<ParamInfo>,
+    height: usize,
+    width: usize,
+    classes: usize,
+}
+
+impl Network {
+    /// The network `spec` describes, for single-channel `height x width` images and
+    /// `classes` outputs. The spec should have been validated ([`ModelSpec::validate`]).
+    pub fn new(
+        spec: &ModelSpec,
+        height: usize,
+        width: usize,
+        classes: usize,
+    ) -> Result<Self, ModelError> {
+        let mut params = Vec::new();
+        let mut layers = Vec::new();
+        let mut add = |name: String, shape: Vec<usize>, role: ParamRole, fan_in: usize| {
+            params.push(ParamInfo {
+                name,
+                shape,
+                role,
+                fan_in,
+            });
+            params.len() - 1
+        };
+        let mut features = height * width;
+        let (hidden_kwta, dendrites) = match spec {
+            ModelSpec::Mlp(m) => (m.kwta, m.dendrites),
+            ModelSpec::Cnn(c) => {
+                let (mut ch, mut h, mut w) = (1, height, width);
+                for (i, conv) in c.convs.iter().enumerate() {
+                    let too_small = |what: String| ModelError::InputTooSmall {
+                        height,
+                        width,
+                        what,
+                    };
+                    let (ph, pw) = (h + 2 * conv.padding, w + 2 * conv.padding);
+                    if ph < conv.kernel || pw < conv.kernel {
+                        return Err(too_small(format!("conv{}", i + 1)));
+                    }
+                    h = ph - conv.kernel + 1;
+                    w = pw - conv.kernel + 1;
+                    if conv.pool {
+                        if h < 2 || w < 2 {
+                            return Err(too_small(format!("pool after conv{}", i + 1)));
+                        }
+                        h /= 2;
+                        w /= 2;
+                    }
+                    let fan_in = ch * conv.kernel * conv.kernel;
+                    let weight = add(
+                        format!("conv{}.weight", i + 1),
+                        vec![conv.channels, ch, conv.kernel, conv.kernel],
+                        ParamRole::ConvWeight,
+                        fan_in,
+                    );
+                    let bias = add(
+                        format!("conv{}.bias", i + 1),
+                        vec![conv.channels],
+                        ParamRole::Bias,
+                        fan_in,
+                    );
+                    let units = conv.channels * h * w;
+                    layers.push(Layer::Conv {
+                        weight,
+                        bias,
+                        in_channels: ch,
+                        out_channels: conv.channels,
+                        kernel: conv.kernel,
+                        padding: conv.padding,
+                        pool: conv.pool,
+                        kwta: c.conv_kwta.map(|k| k.k(units)),
+                        out: (conv.channels, h, w),
+                    });
+                    ch = conv.channels;
+                }
+                features = ch * h * w;
+                (c.kwta, c.dendrites)
+            }
+        };
+        let hidden = spec.hidden();
+        for (i, &units) in hidden.iter().chain(std::iter::once(&classes)).enumerate() {
+            let is_hidden = i < hidden.len();
+            let weight = add(
+                format!("fc{}.weight", i + 1),
+                vec![features, units],
+                if is_hidden {
+                    ParamRole::HiddenWeight
+                } else {
+                    ParamRole::OutputWeight
+                },
+                features,
+            );
+            let bias = add(
+                format!("fc{}.bias", i + 1),
+                vec![units],
+                ParamRole::Bias,
+                features,
+            );
+            let dendrites = match dendrites {
+                Some(d) if is_hidden => Some((
+                    add(
+                        format!("fc{}.segments", i + 1),
+                        vec![units * d.segments, d.context],
+                        ParamRole::Segments,
+                        d.context,
+                    ),
+                    d,
+                )),
+                _ => None,
+            };
+            layers.push(Layer::Dense {
+                weight,
+                bias,
+                inputs: features,
+                outputs: units,
+                hidden: is_hidden,
+                kwta: hidden_kwta.filter(|_| is_hidden).map(|k| k.k(units)),
+                dendrites,
+            });
+            features = units;
+        }
+        Ok(Network {
+            spec: spec.clone(),
+            layers,
+            params,
+            height,
+            width,
+            classes,
+        })
+    }
+
+    /// The spec this network was built from.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Every parameter, in the order of [`Params`].
+    pub fn params(&self) -> &[ParamInfo] {
+        &self.params
+    }
+
+    /// Values per input sample.
+    pub fn input_size(&self) -> usize {
+        self.height * self.width
+    }
+
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The context length the dendrites read, if the network has them.
+    pub fn context_size(&self) -> Option<usize> {
+        self.spec.dendrites().map(|d| d.context)
+    }
+
+    /// Initial parameter values on the host, drawn from `rng` (see [`InitScheme`]).
+    pub fn init_values(&self, rng: &mut Rng) -> Vec<Vec<f32>> {
+        let init = self.spec.init();
+        self.params
+            .iter()
+            .map(|p| {
+                let bound = 1.0 / (p.fan_in.max(1) as f64).sqrt();
+                let draw = |rng: &mut Rng| -> f64 {
+                    match (init.scheme, p.role) {
+                        (InitScheme::KaimingNormal, ParamRole::Bias) => 0.0,
+                        (InitScheme::KaimingNormal, ParamRole::Segments) => {
+                            rng.uniform(-bound, bound)
+                        }
+                        (InitScheme::KaimingNormal, _) => {
+                            rng.normal() * (2.0 / p.fan_in.max(1) as f64).sqrt()
+                        }
+                        (InitScheme::Uniform, _) => rng.uniform(-bound, bound),
+                    }
+                };
+                (0..p.len())
+                    .map(|_| (draw(rng) * init.scale) as f32)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Initial parameters on `device` (without autodiff).
+    pub fn init(&self, rng: &mut Rng, device: &Device) -> Params {
+        let device = device.clone().inner();
+        self.init_values(rng)
+            .into_iter()
+            .map(|v| upload_flat(v, &device))
+            .collect()
+    }
+
+    /// Runs the network on `x` (`[batch, input_size]`, values in [0, 1]). `context`
+    /// (`[batch, context_size]`) is needed when the network has dendrites. With `record`,
+    /// the result holds each dense layer's input and outputs (for Oja's rule).
+    pub fn forward(
+        &self,
+        params: &[Tensor<1>],
+        x: Tensor<2>,
+        context: Option<&Tensor<2>>,
+        record: bool,
+    ) -> Result<Forward, ModelError> {
+        let [batch, got] = x.dims();
+        if got != self.input_size() {
+            return Err(ModelError::InputSize {
+                expected: self.input_size(),
+                got,
+            });
+        }
+        if let Some(size) = self.context_size() {
+            let context = context.ok_or(ModelError::MissingContext)?;
+            if context.dims() != [batch, size] {
+                return Err(ModelError::ContextShape {
+                    batch,
+                    size,
+                    got: context.dims(),
+                });
+            }
+        }
+        let mut image = Some(x.clone().reshape([batch, 1, self.height, self.width]));
+        let mut flat = x;
+        let mut records = Vec::new();
+        let shape = |i: usize| -> &[usize] { &self.params[i].shape };
+        for layer in &self.layers {
+            match layer {
+                Layer::Conv {
+                    weight,
+                    bias,
+                    in_channels,
+                    out_channels,
+                    kernel,
+                    padding,
+                    pool,
+                    kwta,
+                    out,
+                } => {
+                    let input = image.take().unwrap_or_else(|| {
+                        // Unreachable by construction: convolutions come first.
+                        flat.clone().reshape([batch, 1, self.height, self.width])
+                    });
+                    let w = params[*weight].clone().reshape([
+                        *out_channels,
+                        *in_channels,
+                        *kernel,
+                        *kernel,
+                    ]);
+                    let mut y = conv2d(
+                        input,
+                        w,
+                        Some(params[*bias].clone()),
+                        ConvOptions::new([1, 1], [*padding, *padding], [1, 1], 1),
+                    );
+                    y = relu(y);
+                    if *pool {
+                        y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
+                    }
+                    if let Some(k) = kwta {
+                        let (c, h, w) = *out;
+                        y = ops::kwta(y.reshape([batch, c * h * w]), *k).reshape([batch, c, h, w]);
+                    }
+                    let (c, h, w) = *out;
+                    flat = y.clone().reshape([batch, c * h * w]);
+                    image = Some(y);
+                }
+                Layer::Dense {
+                    weight,
+                    bias,
+                    inputs,
+                    outputs,
+                    hidden,
+                    kwta,
+                    dendrites,
+                } => {
+                    image = None;
+                    let w = params[*weight].clone().reshape([*inputs, *outputs]);
+                    let b = params[*bias].clone().reshape([1, *outputs]);
+                    let input = flat;
+                    let pre = input.clone().matmul(w) + b;
+                    let mut y = pre.clone();
+                    if *hidden {
+                        if let (Some((segments, spec)), Some(context)) = (dendrites, context) {
+                            let s = shape(*segments);
+                            let u = params[*segments].clone().reshape([s[0], s[1]]);
+                            y = ops::dendrite_gate(
+                                y,
+                                u,
+                                context.clone(),
+                                spec.segments,
+                                spec.selection,
+                            );
+                        }
+                        y = match kwta {
+                            Some(k) => ops::kwta(y, *k),
+                            None => relu(y),
+                        };
+                    }
+                    if record {
+                        records.push(DenseRecord {
+                            weight: *weight,
+                            input: input.inner(),
+                            pre_activation: pre.inner(),
+                            activation: y.clone().inner(),
+                        });
+                    }
+                    flat = y;
+                }
+            }
+        }
+        Ok(Forward {
+            logits: flat,
+            dense: records,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor_io::{download, upload};
+    use pollster::block_on;
+
+    #[test]
+    fn lenet_300_100_has_the_published_shape() {
+        let net = Network::new(&ModelSpec::lenet_300_100(), 28, 28, 10).expect("builds");
+        let weights: Vec<usize> = net
+            .params()
+            .iter()
+            .filter(|p| p.role.is_weight())
+            .map(ParamInfo::len)
+            .collect();
+        assert_eq!(weights, vec![784 * 300, 300 * 100, 100 * 10]);
+        assert_eq!(net.params().len(), 6);
+    }
+
+    #[test]
+    fn every_architecture_runs_forward_with_the_right_output_shape() {
+        let device = crate::device::cpu();
+        let mut with_everything = MlpSpec::new(vec![20, 10]);
+        with_everything.kwta = Some(KwtaSpec { fraction: 0.2 });
+        with_everything.dendrites = Some(DendriteSpec {
+            segments: 3,
+            context: 5,
+            selection: SegmentSelection::Max,
+        });
+        let mut sparse_cnn = match ModelSpec::conv2(4) {
+            ModelSpec::Cnn(c) => c,
+            ModelSpec::Mlp(_) => unreachable!(),
+        };
+        sparse_cnn.conv_kwta = Some(KwtaSpec { fraction: 0.2 });
+        sparse_cnn.kwta = Some(KwtaSpec { fraction: 0.1 });
+        for spec in [
+            ModelSpec::lenet_300_100(),
+            ModelSpec::Mlp(with_everything),
+            ModelSpec::lenet5(),
+            ModelSpec::conv2(4),
+            ModelSpec::conv4(4),
+            ModelSpec::Cnn(sparse_cnn),
+        ] {
+            spec.validate("model").expect("valid");
+            let net = Network::new(&spec, 28, 28, 10).expect("builds");
+            let params = net.init(&mut Rng::new(1), &device);
+            let x = upload(vec![0.5; 3 * 784], [3, 784], &device);
+            let context = net
+                .context_size()
+                .map(|c| upload(vec![0.1; 3 * c], [3, c], &device));
+            let out = net
+                .forward(&params, x, context.as_ref(), true)
+                .expect("forward");
+            assert_eq!(out.logits.dims(), [3, 10], "{spec:?}");
+            let values = block_on(download(out.logits)).expect("read");
+            assert!(values.iter().all(|v| v.is_finite()));
+        }
+    }
+
+    #[test]
+    fn bad_inputs_are_typed_errors() {
+        let device = crate::device::cpu();
+        let mut spec = MlpSpec::new(vec![4]);
+        spec.dendrites = Some(DendriteSpec {
+            segments: 2,
+            context: 3,
+            selection: SegmentSelection::Max,
+        });
+        let net = Network::new(&ModelSpec::Mlp(spec), 2, 2, 3).expect("builds");
+        let params = net.init(&mut Rng::new(1), &device);
+        let x = upload(vec![0.0; 4], [1, 4], &device);
+        assert_eq!(
+            net.forward(&params, x.clone(), None, false).err(),
+            Some(ModelError::MissingContext)
+        );
+        let bad = upload(vec![0.0; 2], [1, 2], &device);
+        assert!(matches!(
+            net.forward(&params, x, Some(&bad), false).err(),
+            Some(ModelError::ContextShape { .. })
+        ));
+        let wrong = upload(vec![0.0; 5], [1, 5], &device);
+        assert!(matches!(
+            net.forward(&params, wrong, None, false).err(),
+            Some(ModelError::InputSize {
+                expected: 4,
+                got: 5
+            })
+        ));
+        assert!(matches!(
+            Network::new(&ModelSpec::lenet5(), 4, 4, 10).err(),
+            Some(ModelError::InputTooSmall { .. })
+        ));
+    }
+
+    #[test]
+    fn same_seed_same_initial_weights() {
+        let net = Network::new(&ModelSpec::lenet_300_100(), 28, 28, 10).expect("builds");
+        let a = net.init_values(&mut Rng::new(7));
+        let b = net.init_values(&mut Rng::new(7));
+        let c = net.init_values(&mut Rng::new(8));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let bound = 1.0 / 784f32.sqrt();
+        assert!(a[0].iter().all(|w| w.abs() <= bound));
+    }
+}

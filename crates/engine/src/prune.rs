@@ -1,0 +1,407 @@
+//! Magnitude pruning: the masks of a network's weights and how a round of iterative
+//! magnitude pruning (IMP) shrinks them (science.md, section 1).
+//!
+//! Masks live on the host (one `bool` per weight, `true` = kept) because pruning ranks
+//! weights, which is cheap and exact on the host and needs one read-back per round; the
+//! trainer uploads them as 0/1 tensors. Ranking is by `|w|`, ties broken by position, so a
+//! round is deterministic and removes exactly the number of weights it reports.
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, check_range};
+use crate::model::{ParamInfo, ParamRole};
+use crate::rng::Rng;
+use crate::tensor_io::upload_flat;
+
+/// Per-parameter masks, aligned with a network's parameters; `None` = not masked
+/// (biases, segments, and weights never pruned).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Masks(pub Vec<Option<Vec<bool>>>);
+
+/// How many weights of one parameter remain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerSparsity {
+    /// Parameter name, e.g. `fc1.weight`.
+    pub name: String,
+    /// Weights kept.
+    pub kept: usize,
+    /// All weights.
+    pub total: usize,
+}
+
+impl LayerSparsity {
+    /// Fraction of weights kept, in [0, 1].
+    pub fn remaining(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.kept as f64 / self.total as f64
+        }
+    }
+}
+
+impl Masks {
+    /// No mask on any parameter: a dense network.
+    pub fn dense(params: &[ParamInfo]) -> Self {
+        Masks(vec![None; params.len()])
+    }
+
+    /// Weights kept, per weight parameter (biases and segments are not listed).
+    pub fn sparsity(&self, params: &[ParamInfo]) -> Vec<LayerSparsity> {
+        params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.role.is_weight())
+            .map(|(i, p)| LayerSparsity {
+                name: p.name.clone(),
+                kept: match self.0.get(i).and_then(Option::as_ref) {
+                    Some(m) => m.iter().filter(|k| **k).count(),
+                    None => p.len(),
+                },
+                total: p.len(),
+            })
+            .collect()
+    }
+
+    /// Fraction of all weights (not biases) kept, in [0, 1].
+    pub fn remaining(&self, params: &[ParamInfo]) -> f64 {
+        let layers = self.sparsity(params);
+        let total: usize = layers.iter().map(|l| l.total).sum();
+        let kept: usize = layers.iter().map(|l| l.kept).sum();
+        if total == 0 {
+            1.0
+        } else {
+            kept as f64 / total as f64
+        }
+    }
+
+    /// The masks as 0/1 tensors on `device` (without autodiff).
+    pub fn to_device(&self, device: &Device) -> Vec<Option<Tensor<1>>> {
+        let device = device.clone().inner();
+        self.0
+            .iter()
+            .map(|m| {
+                m.as_ref().map(|keep| {
+                    upload_flat(
+                        keep.iter().map(|k| f32::from(u8::from(*k))).collect(),
+                        &device,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Zeroes the pruned entries of host weight values.
+    pub fn apply(&self, values: &mut [Vec<f32>]) {
+        for (v, m) in values.iter_mut().zip(&self.0) {
+            if let Some(keep) = m {
+                for (x, k) in v.iter_mut().zip(keep) {
+                    if !k {
+                        *x = 0.0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A random mask per weight parameter with the same number of kept weights as `self`
+    /// (the random-ticket control), drawn from `rng`.
+    pub fn shuffled(&self, params: &[ParamInfo], rng: &mut Rng) -> Masks {
+        let sparsity = self.sparsity(params);
+        let mut layers = sparsity.iter();
+        Masks(
+            params
+                .iter()
+                .zip(&self.0)
+                .map(|(p, m)| {
+                    if !p.role.is_weight() {
+                        return None;
+                    }
+                    let kept = layers.next().map_or(p.len(), |l| l.kept);
+                    m.as_ref().map(|_| random_mask(p.len(), kept, rng))
+                })
+                .collect(),
+        )
+    }
+
+    /// A fixed random mask keeping `1 - sparsity` of every hidden and convolution weight
+    /// (the output layer stays dense), as the continual-learning papers use.
+    pub fn random(params: &[ParamInfo], sparsity: f64, rng: &mut Rng) -> Masks {
+        Masks(
+            params
+                .iter()
+                .map(|p| match p.role {
+                    ParamRole::HiddenWeight | ParamRole::ConvWeight => {
+                        let kept = ((1.0 - sparsity) * p.len() as f64).round() as usize;
+                        Some(random_mask(p.len(), kept.clamp(1, p.len()), rng))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A mask of `len` entries with exactly `kept` of them `true`, chosen uniformly.
+pub fn random_mask(len: usize, kept: usize, rng: &mut Rng) -> Vec<bool> {
+    let mut mask: Vec<bool> = (0..len).map(|i| i < kept).collect();
+    rng.shuffle(&mut mask);
+    mask
+}
+
+/// Whether a round ranks each layer on its own or all layers together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PruneScope {
+    /// Each layer loses `rate` of its remaining weights.
+    #[default]
+    LayerWise,
+    /// The layers pruned at the main `rate` are ranked together and lose `rate` of their
+    /// combined remaining weights; layers with their own rate (output, convolutions) are
+    /// pruned layer-wise at it.
+    Global,
+}
+
+/// The rates of one pruning round.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PruneSpec {
+    /// Fraction of the remaining hidden-layer weights removed per round.
+    pub rate: f64,
+    /// Fraction of the remaining output-layer weights removed per round (Bain: the same as
+    /// `rate`; Frankle & Carbin: half; OpenLTH: 0).
+    pub output_rate: f64,
+    /// Fraction of the remaining convolution weights removed per round (Bain: 0).
+    #[serde(default)]
+    pub conv_rate: f64,
+    /// Layer-wise or global ranking.
+    #[serde(default)]
+    pub scope: PruneScope,
+}
+
+impl PruneSpec {
+    /// The rate for a parameter of this role (0 for biases and segments).
+    pub fn rate_for(&self, role: ParamRole) -> f64 {
+        match role {
+            ParamRole::HiddenWeight => self.rate,
+            ParamRole::OutputWeight => self.output_rate,
+            ParamRole::ConvWeight => self.conv_rate,
+            ParamRole::Bias | ParamRole::Segments => 0.0,
+        }
+    }
+
+    /// Checks every field; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        check_range(&format!("{field}.rate"), self.rate, 0.0, 0.99)?;
+        check_range(&format!("{field}.output_rate"), self.output_rate, 0.0, 0.99)?;
+        check_range(&format!("{field}.conv_rate"), self.conv_rate, 0.0, 0.99)
+    }
+}
+
+/// How many of `remaining` weights a round at `rate` removes: `round(rate * remaining)`.
+pub fn removal_count(remaining: usize, rate: f64) -> usize {
+    ((rate * remaining as f64).round() as usize).min(remaining)
+}
+
+/// Prunes one round: for each group of weights (see [`PruneScope`]), removes the
+/// [`removal_count`] kept weights of smallest magnitude. `values` are the current values
+/// of every parameter (host copies, aligned with `params`). Returns the number removed per
+/// parameter.
+pub fn prune_round(
+    params: &[ParamInfo],
+    values: &[Vec<f32>],
+    masks: &mut Masks,
+    spec: &PruneSpec,
+) -> Vec<usize> {
+    let mut removed = vec![0; params.len()];
+    if masks.0.len() != params.len() {
+        masks.0.resize(params.len(), None);
+    }
+    // Groups of parameter indices ranked together.
+    let mut groups: Vec<(Vec<usize>, f64)> = Vec::new();
+    let mut global = Vec::new();
+    for (i, p) in params.iter().enumerate() {
+        let rate = spec.rate_for(p.role);
+        if rate <= 0.0 || values.get(i).is_none_or(|v| v.len() != p.len()) {
+            continue;
+        }
+        if spec.scope == PruneScope::Global && p.role == ParamRole::HiddenWeight {
+            global.push(i);
+        } else {
+            groups.push((vec![i], rate));
+        }
+    }
+    if !global.is_empty() {
+        groups.push((global, spec.rate));
+    }
+    for (members, rate) in groups {
+        // (magnitude, parameter, position) of every kept weight in the group.
+        let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+        for &i in &members {
+            let keep = masks.0[i].get_or_insert_with(|| vec![true; params[i].len()]);
+            candidates.extend(
+                values[i]
+                    .iter()
+                    .zip(keep.iter())
+                    .enumerate()
+                    .filter(|(_, (_, k))| **k)
+                    .map(|(j, (w, _))| (w.abs(), i, j)),
+            );
+        }
+        let count = removal_count(candidates.len(), rate);
+        if count == 0 {
+            continue;
+        }
+        candidates.select_nth_unstable_by(count - 1, |a, b| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        });
+        for &(_, i, j) in &candidates[..count] {
+            if let Some(keep) = masks.0[i].as_mut() {
+                keep[j] = false;
+                removed[i] += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// The fraction of weights left after `rounds` rounds at `rate`: `(1 - rate)^rounds`.
+pub fn remaining_after(rate: f64, rounds: usize) -> f64 {
+    (1.0 - rate).powi(rounds.min(i32::MAX as usize) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelSpec, Network};
+
+    fn lenet() -> (Network, Vec<Vec<f32>>) {
+        let net = Network::new(&ModelSpec::lenet_300_100(), 28, 28, 10).expect("builds");
+        let values = net.init_values(&mut Rng::new(3));
+        (net, values)
+    }
+
+    #[test]
+    fn layer_wise_rounds_remove_exactly_the_requested_count() {
+        let (net, mut values) = lenet();
+        let params = net.params();
+        let spec = PruneSpec {
+            rate: 0.2,
+            output_rate: 0.1,
+            conv_rate: 0.0,
+            scope: PruneScope::LayerWise,
+        };
+        let mut masks = Masks::dense(params);
+        for round in 0..12 {
+            let before = masks.sparsity(params);
+            let removed = prune_round(params, &values, &mut masks, &spec);
+            let after = masks.sparsity(params);
+            for (b, a) in before.iter().zip(&after) {
+                let rate = if b.name == "fc3.weight" { 0.1 } else { 0.2 };
+                let want = removal_count(b.kept, rate);
+                assert_eq!(b.kept - a.kept, want, "round {round} {}", b.name);
+            }
+            assert_eq!(
+                removed.iter().sum::<usize>(),
+                before.iter().map(|l| l.kept).sum::<usize>()
+                    - after.iter().map(|l| l.kept).sum::<usize>()
+            );
+            // Biases are never masked.
+            for (p, m) in params.iter().zip(&masks.0) {
+                if !p.role.is_weight() {
+                    assert!(m.is_none());
+                }
+            }
+            masks.apply(&mut values);
+        }
+        // (1 - 0.2)^12 of fc1 remains, within rounding.
+        let fc1 = &masks.sparsity(params)[0];
+        assert!((fc1.remaining() - remaining_after(0.2, 12)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn pruning_removes_the_smallest_magnitudes() {
+        let (net, values) = lenet();
+        let params = net.params();
+        let spec = PruneSpec {
+            rate: 0.5,
+            output_rate: 0.5,
+            conv_rate: 0.0,
+            scope: PruneScope::LayerWise,
+        };
+        let mut masks = Masks::dense(params);
+        prune_round(params, &values, &mut masks, &spec);
+        for (i, p) in params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.role.is_weight())
+        {
+            let keep = masks.0[i].as_ref().expect("masked");
+            let largest_removed = values[i]
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| !**k)
+                .map(|(w, _)| w.abs())
+                .fold(0.0f32, f32::max);
+            let smallest_kept = values[i]
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(w, _)| w.abs())
+                .fold(f32::INFINITY, f32::min);
+            assert!(largest_removed <= smallest_kept, "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn global_rounds_remove_exactly_the_requested_count_across_layers() {
+        let (net, mut values) = lenet();
+        let params = net.params();
+        let spec = PruneSpec {
+            rate: 0.2,
+            output_rate: 0.0,
+            conv_rate: 0.0,
+            scope: PruneScope::Global,
+        };
+        // Make fc2 weights larger so a global ranking prunes fc1 more than fc2.
+        for w in &mut values[2] {
+            *w *= 10.0;
+        }
+        let mut masks = Masks::dense(params);
+        for _ in 0..5 {
+            let before = masks.sparsity(params);
+            let pooled: usize = before[..2].iter().map(|l| l.kept).sum();
+            prune_round(params, &values, &mut masks, &spec);
+            let after = masks.sparsity(params);
+            let pooled_after: usize = after[..2].iter().map(|l| l.kept).sum();
+            assert_eq!(pooled - pooled_after, removal_count(pooled, 0.2));
+            assert_eq!(after[2].kept, after[2].total, "output layer not pruned");
+            masks.apply(&mut values);
+        }
+        let s = masks.sparsity(params);
+        assert!(s[0].remaining() < s[1].remaining());
+    }
+
+    #[test]
+    fn random_and_shuffled_masks_keep_the_counts() {
+        let (net, values) = lenet();
+        let params = net.params();
+        let mut rng = Rng::new(1);
+        let fixed = Masks::random(params, 0.5, &mut rng);
+        let s = fixed.sparsity(params);
+        assert_eq!(s[0].kept, 784 * 300 / 2);
+        assert_eq!(s[2].kept, s[2].total);
+        let mut masks = Masks::dense(params);
+        let spec = PruneSpec {
+            rate: 0.3,
+            output_rate: 0.15,
+            conv_rate: 0.0,
+            scope: PruneScope::LayerWise,
+        };
+        prune_round(params, &values, &mut masks, &spec);
+        let control = masks.shuffled(params, &mut rng);
+        assert_eq!(control.sparsity(params), masks.sparsity(params));
+        assert_ne!(control, masks);
+    }
+}
