@@ -11,6 +11,7 @@
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod experiment;
 pub mod model;
 pub mod oja;
 pub mod optim;

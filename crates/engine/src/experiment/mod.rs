@@ -1,0 +1,457 @@
+//! Experiments: a versioned, validated config (JSON) and the drivers that run it.
+//!
+//! The same [`ExperimentConfig`] runs in the app and in the native runner. A driver is an
+//! async function that trains in bounded chunks ([`ExperimentConfig::steps_per_call`]) and
+//! after each chunk reports [`Progress`] to its [`Host`] and awaits [`Host::pause`]: the
+//! browser yields to the event loop there (so the page stays responsive) and can cancel;
+//! the runner updates a progress bar.
+
+pub mod continual;
+pub mod imp;
+pub mod noise;
+pub mod plasticity;
+pub mod stats;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, check_count, check_range};
+use crate::data::{Dataset, Shipped};
+use crate::model::{ModelError, ModelSpec};
+use crate::tensor_io::ReadError;
+use crate::train::{TrainError, TrainSpec};
+
+/// The config format this engine writes. Older versions keep loading (see
+/// [`ExperimentConfig::from_json`]).
+pub const CONFIG_VERSION: u32 = 1;
+
+/// Which data an experiment reads and how it is split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// A shipped dataset, or `custom` for IDX files the user loads.
+    pub dataset: DatasetChoice,
+    /// Fraction of the samples held out for testing.
+    #[serde(default = "default_test_fraction")]
+    pub test_fraction: f64,
+    /// At most this many training samples (0 = all).
+    #[serde(default)]
+    pub train_samples: usize,
+    /// At most this many test samples (0 = all).
+    #[serde(default)]
+    pub test_samples: usize,
+    /// The seed of the train/test split (default: the experiment's seed). Multi-seed
+    /// experiments fix it so every seed trains and tests on the same samples.
+    #[serde(default)]
+    pub split_seed: Option<u64>,
+}
+
+fn default_test_fraction() -> f64 {
+    1.0 / 6.0
+}
+
+/// The dataset an experiment names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetChoice {
+    /// Shipped MNIST.
+    Mnist,
+    /// Shipped Fashion-MNIST.
+    FashionMnist,
+    /// IDX files the user provides.
+    Custom,
+}
+
+impl DatasetChoice {
+    /// The shipped dataset, if it is one.
+    pub fn shipped(self) -> Option<Shipped> {
+        match self {
+            DatasetChoice::Mnist => Some(Shipped::Mnist),
+            DatasetChoice::FashionMnist => Some(Shipped::FashionMnist),
+            DatasetChoice::Custom => None,
+        }
+    }
+}
+
+/// Train and test sample indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSplit {
+    /// Training samples.
+    pub train: Vec<usize>,
+    /// Test samples.
+    pub test: Vec<usize>,
+}
+
+impl DataSpec {
+    /// The seeded split of `dataset`, truncated to the configured sizes.
+    pub fn split(&self, dataset: &Dataset, seed: u64) -> DataSplit {
+        let mut split = dataset.split(self.test_fraction, self.split_seed.unwrap_or(seed));
+        if self.train_samples > 0 {
+            split.train.truncate(self.train_samples);
+        }
+        if self.test_samples > 0 {
+            split.test.truncate(self.test_samples);
+        }
+        DataSplit {
+            train: split.train,
+            test: split.test,
+        }
+    }
+
+    fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        check_range(
+            &format!("{field}.test_fraction"),
+            self.test_fraction,
+            0.01,
+            0.99,
+        )?;
+        check_count(
+            &format!("{field}.train_samples"),
+            self.train_samples,
+            0,
+            10_000_000,
+        )?;
+        check_count(
+            &format!("{field}.test_samples"),
+            self.test_samples,
+            0,
+            10_000_000,
+        )
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExperimentKind {
+    /// Iterative magnitude pruning.
+    Imp(imp::ImpSpec),
+    /// Accuracy under input noise, dense against pruned, over several seeds.
+    Noise(noise::NoiseSpec),
+    /// A sequence of tasks trained one after another.
+    Continual(continual::ContinualSpec),
+    /// Backprop against backprop + Oja's rule.
+    Plasticity(plasticity::PlasticitySpec),
+}
+
+/// A complete experiment: data, model, training and what to measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Config format version ([`CONFIG_VERSION`]).
+    pub version: u32,
+    /// A name for the run.
+    #[serde(default)]
+    pub name: String,
+    /// The seed everything random derives from.
+    pub seed: u64,
+    /// Data.
+    pub data: DataSpec,
+    /// The network.
+    pub model: ModelSpec,
+    /// How it is trained.
+    pub train: TrainSpec,
+    /// What to run.
+    pub experiment: ExperimentKind,
+    /// Optimiser steps between progress reports (and yields, in the browser).
+    #[serde(default = "default_steps_per_call")]
+    pub steps_per_call: usize,
+}
+
+fn default_steps_per_call() -> usize {
+    20
+}
+
+/// A config that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigLoadError {
+    /// Not valid JSON, or not the right structure.
+    #[error("not a valid experiment config: {0}")]
+    Syntax(String),
+    /// Written by a newer version of the playground.
+    #[error("this config is version {found}; this playground reads versions up to {supported}")]
+    Version {
+        /// The config's version.
+        found: u32,
+        /// The newest version understood.
+        supported: u32,
+    },
+    /// A field is out of range.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+}
+
+impl ExperimentConfig {
+    /// Parses and validates a config from JSON. Versions up to [`CONFIG_VERSION`] load.
+    pub fn from_json(text: &str) -> Result<Self, ConfigLoadError> {
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: Option<u32>,
+        }
+        let versioned: Versioned =
+            serde_json::from_str(text).map_err(|e| ConfigLoadError::Syntax(e.to_string()))?;
+        match versioned.version {
+            Some(v) if v > CONFIG_VERSION => {
+                return Err(ConfigLoadError::Version {
+                    found: v,
+                    supported: CONFIG_VERSION,
+                });
+            }
+            Some(0) | None => {
+                return Err(ConfigLoadError::Invalid(ConfigError::invalid(
+                    "version",
+                    format!("missing; this playground writes version {CONFIG_VERSION}"),
+                )));
+            }
+            Some(_) => {}
+        }
+        let config: ExperimentConfig =
+            serde_json::from_str(text).map_err(|e| ConfigLoadError::Syntax(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The config as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.data.validate("data")?;
+        self.model.validate("model")?;
+        self.train.validate("train")?;
+        check_count("steps_per_call", self.steps_per_call, 1, 100_000)?;
+        match &self.experiment {
+            ExperimentKind::Imp(s) => s.validate("experiment"),
+            ExperimentKind::Noise(s) => s.validate("experiment"),
+            ExperimentKind::Continual(s) => s.validate("experiment", &self.model),
+            ExperimentKind::Plasticity(s) => s.validate("experiment"),
+        }
+    }
+}
+
+/// How far a run has got. `done` and `total` count optimiser steps (plus evaluation work
+/// in the same units), so `done / total` is the fraction of the work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// What is running, in words ("round 3 of 10: training").
+    pub phase: String,
+    /// Work done.
+    pub done: u64,
+    /// All the work planned.
+    pub total: u64,
+    /// The latest mean training loss.
+    pub loss: Option<f64>,
+}
+
+impl Progress {
+    /// Fraction done, in [0, 1].
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).min(1.0)
+        }
+    }
+
+    /// Estimated seconds left, from the seconds spent so far.
+    pub fn seconds_left(&self, elapsed: f64) -> Option<f64> {
+        let f = self.fraction();
+        (f > 0.0).then(|| elapsed * (1.0 - f) / f)
+    }
+}
+
+/// Whether to go on after a progress report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep going.
+    Continue,
+    /// Stop as soon as possible.
+    Cancel,
+}
+
+/// What a driver needs from whoever runs it.
+pub trait Host {
+    /// Receives progress; returns whether to go on.
+    fn report(&mut self, progress: &Progress) -> Flow;
+    /// Awaited after every report: the browser yields to the event loop here.
+    fn pause(&mut self) -> impl std::future::Future<Output = ()>;
+}
+
+/// A host that never cancels and never waits (tests, scripts).
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Host for Quiet {
+    fn report(&mut self, _: &Progress) -> Flow {
+        Flow::Continue
+    }
+    async fn pause(&mut self) {}
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// The config does not fit this experiment or the data.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Training failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// The model could not be built.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Reading from the device failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+/// Counts work and talks to the host.
+pub(crate) struct Tracker<'h, H: Host> {
+    host: &'h mut H,
+    pub(crate) progress: Progress,
+}
+
+impl<'h, H: Host> Tracker<'h, H> {
+    pub(crate) fn new(host: &'h mut H, total: u64) -> Self {
+        Tracker {
+            host,
+            progress: Progress {
+                phase: String::new(),
+                done: 0,
+                total,
+                loss: None,
+            },
+        }
+    }
+
+    pub(crate) fn phase(&mut self, phase: impl Into<String>) {
+        self.progress.phase = phase.into();
+    }
+
+    /// Records `work` units done and reports; `Err(Cancelled)` if the host says stop.
+    pub(crate) async fn advance(&mut self, work: u64, loss: Option<f64>) -> Result<(), RunError> {
+        self.progress.done += work;
+        if loss.is_some() {
+            self.progress.loss = loss;
+        }
+        let flow = self.host.report(&self.progress);
+        self.host.pause().await;
+        match flow {
+            Flow::Continue => Ok(()),
+            Flow::Cancel => Err(RunError::Cancelled),
+        }
+    }
+}
+
+/// The result of any experiment, as it is saved and exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExperimentResult {
+    /// Iterative magnitude pruning.
+    Imp(imp::ImpResult),
+    /// Noise robustness.
+    Noise(noise::NoiseResult),
+    /// Continual learning.
+    Continual(continual::ContinualResult),
+    /// Plasticity.
+    Plasticity(plasticity::PlasticityResult),
+}
+
+/// Runs `config` on `dataset` (the one its `data.dataset` names) on `device`.
+pub async fn run<H: Host>(
+    config: &ExperimentConfig,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+    host: &mut H,
+) -> Result<ExperimentResult, RunError> {
+    config.validate()?;
+    Ok(match &config.experiment {
+        ExperimentKind::Imp(spec) => {
+            ExperimentResult::Imp(imp::run(config, spec, dataset, device, host).await?)
+        }
+        ExperimentKind::Noise(spec) => {
+            ExperimentResult::Noise(noise::run(config, spec, dataset, device, host).await?)
+        }
+        ExperimentKind::Continual(spec) => {
+            ExperimentResult::Continual(continual::run(config, spec, dataset, device, host).await?)
+        }
+        ExperimentKind::Plasticity(spec) => ExperimentResult::Plasticity(
+            plasticity::run(config, spec, dataset, device, host).await?,
+        ),
+    })
+}
+
+/// The outcome of training one model in an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitResult {
+    /// Test accuracy at the end of training.
+    pub final_accuracy: f64,
+    /// Best test accuracy seen at an evaluation.
+    pub best_accuracy: f64,
+    /// The step of the best accuracy.
+    pub best_step: u64,
+    /// Mean training loss of the last chunk.
+    pub final_loss: f64,
+    /// (step, test accuracy) at each evaluation.
+    pub curve: Vec<(u64, f64)>,
+    /// (step, mean training loss of the chunk ending there).
+    pub losses: Vec<(u64, f64)>,
+}
+
+/// Trains `trainer` for `steps` steps on `train`, evaluating on `test` every `eval_every`
+/// steps and at the end, reporting through `tracker`.
+pub(crate) async fn fit<H: Host>(
+    trainer: &mut crate::train::Trainer,
+    train: &crate::train::Samples<'_>,
+    test: &crate::train::Samples<'_>,
+    steps: u64,
+    eval_every: u64,
+    chunk: usize,
+    tracker: &mut Tracker<'_, H>,
+) -> Result<FitResult, RunError> {
+    let mut curve = Vec::new();
+    let mut losses = Vec::new();
+    let mut done = 0u64;
+    let mut next_eval = eval_every.max(1);
+    let mut final_loss = f64::NAN;
+    while done < steps {
+        let n = (chunk as u64).min(steps - done).min(next_eval - done);
+        let report = trainer.train(train, n as usize).await?;
+        done += n;
+        final_loss = report.mean_loss;
+        losses.push((done, report.mean_loss));
+        let mut work = n;
+        if done == next_eval || done == steps {
+            let eval = trainer.evaluate(test).await?;
+            curve.push((done, eval.accuracy()));
+            work += eval_cost(test.indices.len(), trainer.spec().batch_size);
+            next_eval = (done + eval_every.max(1)).min(steps);
+        }
+        tracker.advance(work, Some(report.mean_loss)).await?;
+    }
+    let (best_step, best_accuracy) = curve.iter().copied().fold(
+        (0, f64::NEG_INFINITY),
+        |best, p| if p.1 > best.1 { p } else { best },
+    );
+    Ok(FitResult {
+        final_accuracy: curve.last().map_or(0.0, |p| p.1),
+        best_accuracy: best_accuracy.max(0.0),
+        best_step,
+        final_loss,
+        curve,
+        losses,
+    })
+}
+
+/// An evaluation's work in training-step units: a forward pass over the test set costs
+/// about a third of training on as many samples.
+pub(crate) fn eval_cost(test_samples: usize, batch_size: usize) -> u64 {
+    (test_samples.div_ceil(batch_size.max(1)) as u64).div_ceil(3)
+}
+
+#[cfg(test)]
+mod tests;

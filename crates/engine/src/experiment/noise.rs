@@ -1,0 +1,250 @@
+//! Noise robustness: does weight sparsity make a network robust to Gaussian input noise?
+//! (science.md, section 2.)
+//!
+//! For each seed, IMP trains a dense network (round 0) and prunes it to a sparse ticket
+//! (the last round); both are evaluated on the test set at every sigma with the same noise
+//! draw. Per model: accuracy against sigma and the area under that curve. Over seeds: mean
+//! and spread per sigma, and a paired t-test of the areas (sparse minus dense).
+
+use serde::{Deserialize, Serialize};
+
+use super::imp::{ImpSpec, ResetMode};
+use super::stats::{PairedTest, mean_sd, normalized_auc};
+use super::{ExperimentConfig, Host, RunError, Tracker, eval_cost, imp};
+use crate::config::{ConfigError, check_count, check_range};
+use crate::data::Dataset;
+use crate::model::{Network, Params};
+use crate::prune::{Masks, PruneSpec};
+use crate::tensor_io::upload_flat;
+use crate::train::{GaussianNoise, Samples, evaluate};
+
+/// A noise-robustness comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseSpec {
+    /// The noise levels, increasing, starting at 0 for the clean accuracy.
+    pub sigmas: Vec<f64>,
+    /// Independent seeds (training runs) compared pairwise.
+    pub seeds: usize,
+    /// The seed of the noise draw, shared by every model.
+    pub noise_seed: u64,
+    /// How the sparse model is pruned.
+    pub prune: PruneSpec,
+    /// IMP rounds to reach the sparse model.
+    pub rounds: usize,
+}
+
+impl NoiseSpec {
+    /// Checks every field; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        check_count(&format!("{field}.sigmas"), self.sigmas.len(), 1, 64)?;
+        for (i, s) in self.sigmas.iter().enumerate() {
+            check_range(&format!("{field}.sigmas[{i}]"), *s, 0.0, 10.0)?;
+        }
+        if self.sigmas.windows(2).any(|w| w[1] <= w[0]) {
+            return Err(ConfigError::invalid(
+                format!("{field}.sigmas"),
+                "must be strictly increasing",
+            ));
+        }
+        check_count(&format!("{field}.seeds"), self.seeds, 1, 100)?;
+        check_count(&format!("{field}.rounds"), self.rounds, 1, 100)?;
+        self.prune.validate(&format!("{field}.prune"))
+    }
+
+    fn imp(&self) -> ImpSpec {
+        ImpSpec {
+            prune: self.prune,
+            rounds: self.rounds,
+            target_remaining: None,
+            reset: ResetMode::RewindInit,
+            controls: Vec::new(),
+            eval_every: 0,
+        }
+    }
+}
+
+/// One model's accuracy against noise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoiseCurve {
+    /// Fraction of weights remaining.
+    pub remaining: f64,
+    /// Accuracy at each sigma.
+    pub accuracy: Vec<f64>,
+    /// Mean accuracy over the sweep (normalised area under the curve).
+    pub auc: f64,
+}
+
+/// One seed's dense and sparse models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedResult {
+    /// The training seed.
+    pub seed: u64,
+    /// The dense network.
+    pub dense: NoiseCurve,
+    /// The IMP-sparse network.
+    pub sparse: NoiseCurve,
+}
+
+/// Mean and standard deviation over seeds, per sigma.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurveSummary {
+    /// Mean accuracy per sigma.
+    pub mean: Vec<f64>,
+    /// Standard deviation per sigma.
+    pub sd: Vec<f64>,
+    /// Mean area under the curve.
+    pub auc_mean: f64,
+}
+
+/// The result of a noise comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoiseResult {
+    /// The sigmas swept.
+    pub sigmas: Vec<f64>,
+    /// Per seed.
+    pub seeds: Vec<SeedResult>,
+    /// Dense models over seeds.
+    pub dense: CurveSummary,
+    /// Sparse models over seeds.
+    pub sparse: CurveSummary,
+    /// Paired t-test of the areas, sparse minus dense.
+    pub auc_test: PairedTest,
+    /// The verdict the numbers give, in words.
+    pub verdict: String,
+}
+
+fn summary(curves: &[&NoiseCurve], sigmas: usize) -> CurveSummary {
+    let (mean, sd) = (0..sigmas)
+        .map(|i| mean_sd(&curves.iter().map(|c| c.accuracy[i]).collect::<Vec<_>>()))
+        .unzip();
+    CurveSummary {
+        mean,
+        sd,
+        auc_mean: mean_sd(&curves.iter().map(|c| c.auc).collect::<Vec<_>>()).0,
+    }
+}
+
+/// The verdict on a paired test of sparse minus dense areas at level 0.05.
+pub fn verdict(test: &PairedTest) -> String {
+    let diff = 100.0 * test.mean_difference;
+    if test.n < 2 {
+        return format!(
+            "one seed only: sparse minus dense = {diff:+.2} points; run at least 3 seeds for a test"
+        );
+    }
+    if test.significant(0.05) {
+        let who = if test.mean_difference > 0.0 {
+            "sparse"
+        } else {
+            "dense"
+        };
+        format!(
+            "the {who} networks are more robust: area difference {diff:+.2} points, p = {:.3} over {} seeds",
+            test.p_value, test.n
+        )
+    } else {
+        format!(
+            "no significant difference: area difference {diff:+.2} points, p = {:.3} over {} seeds; sparsity alone does not improve robustness here",
+            test.p_value, test.n
+        )
+    }
+}
+
+async fn curve(
+    net: &Network,
+    values: &[Vec<f32>],
+    masks: &Masks,
+    dataset: &Dataset,
+    test: &[usize],
+    spec: &NoiseSpec,
+    device: &burn::tensor::Device,
+) -> Result<NoiseCurve, RunError> {
+    let mut values = values.to_vec();
+    masks.apply(&mut values);
+    let inner = device.clone().inner();
+    let params: Params = values.into_iter().map(|v| upload_flat(v, &inner)).collect();
+    let mut accuracy = Vec::with_capacity(spec.sigmas.len());
+    for &sigma in &spec.sigmas {
+        let samples = Samples {
+            noise: Some(GaussianNoise {
+                sigma,
+                seed: spec.noise_seed,
+            }),
+            ..Samples::new(dataset, test)
+        };
+        accuracy.push(evaluate(net, &params, &samples, device).await?.accuracy());
+    }
+    Ok(NoiseCurve {
+        remaining: masks.remaining(net.params()),
+        auc: normalized_auc(&spec.sigmas, &accuracy),
+        accuracy,
+    })
+}
+
+/// Runs the comparison as `config` and `spec` say.
+pub async fn run<H: Host>(
+    config: &ExperimentConfig,
+    spec: &NoiseSpec,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+    host: &mut H,
+) -> Result<NoiseResult, RunError> {
+    let imp_spec = spec.imp();
+    let split = config.data.split(dataset, config.seed);
+    let sweep = 2 * spec.sigmas.len() as u64 * eval_cost(split.test.len(), config.train.batch_size);
+    let per_seed =
+        imp::planned_work(config, &imp_spec, split.train.len(), split.test.len()) + sweep;
+    let mut tracker = Tracker::new(host, spec.seeds as u64 * per_seed);
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&config.model, rows, cols, dataset.classes())?;
+    let mut seeds = Vec::new();
+    for s in 0..spec.seeds {
+        let mut seeded = config.clone();
+        seeded.seed = config.seed.wrapping_add(s as u64 * 7919);
+        // The same train and test samples for every seed.
+        seeded.data.split_seed = Some(config.data.split_seed.unwrap_or(config.seed));
+        let imp = imp::run_in(&seeded, &imp_spec, dataset, device, &mut tracker).await?;
+        tracker.phase(format!("seed {} of {}: noise sweep", s + 1, spec.seeds));
+        let dense = curve(
+            &net,
+            &imp.dense_values,
+            &Masks::dense(net.params()),
+            dataset,
+            &split.test,
+            spec,
+            device,
+        )
+        .await?;
+        let sparse = curve(
+            &net,
+            &imp.final_values,
+            &imp.masks,
+            dataset,
+            &split.test,
+            spec,
+            device,
+        )
+        .await?;
+        tracker.advance(sweep, None).await?;
+        seeds.push(SeedResult {
+            seed: seeded.seed,
+            dense,
+            sparse,
+        });
+    }
+    let dense: Vec<&NoiseCurve> = seeds.iter().map(|s| &s.dense).collect();
+    let sparse: Vec<&NoiseCurve> = seeds.iter().map(|s| &s.sparse).collect();
+    let auc_test = PairedTest::new(
+        &dense.iter().map(|c| c.auc).collect::<Vec<_>>(),
+        &sparse.iter().map(|c| c.auc).collect::<Vec<_>>(),
+    );
+    Ok(NoiseResult {
+        sigmas: spec.sigmas.clone(),
+        dense: summary(&dense, spec.sigmas.len()),
+        sparse: summary(&sparse, spec.sigmas.len()),
+        verdict: verdict(&auc_test),
+        auc_test,
+        seeds,
+    })
+}
