@@ -111,3 +111,92 @@ async fn the_app_mounts_and_reports_webgpu() {
     }
     assert!(common::query("[data-testid=panel-train]").is_some());
 }
+
+/// Trains `spec` for a few steps on `device` from fixed initial weights, with half of the
+/// hidden weights masked; returns the per-call losses, the final test accuracy and whether
+/// every masked weight is still exactly zero.
+async fn train_a_few_steps(
+    spec: &bioplay_engine::model::ModelSpec,
+    device: &bioplay_engine::Device,
+) -> (Vec<f64>, f64, bool) {
+    use bioplay_engine::data::Dataset;
+    use bioplay_engine::model::Network;
+    use bioplay_engine::optim::OptimizerSpec;
+    use bioplay_engine::prune::Masks;
+    use bioplay_engine::rng::Rng;
+    use bioplay_engine::train::{Samples, TrainSpec, Trainer};
+
+    let data = Dataset::synthetic(96, 8, 4, 7);
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let samples = Samples::new(&data, &indices);
+    let net = Network::new(spec, 8, 8, 4).expect("builds");
+    let masks = Masks::random(net.params(), 0.5, &mut Rng::new(3));
+    let params = net.init(&mut Rng::new(1), device);
+    let train = TrainSpec {
+        optimizer: OptimizerSpec::adam(0.01),
+        batch_size: 16,
+        epochs: 1,
+        oja: None,
+    };
+    let mut trainer = Trainer::new(net, params, masks.clone(), train, device, 5);
+    let mut losses = Vec::new();
+    for _ in 0..4 {
+        let report = trainer.train(&samples, 5).await.expect("trains");
+        losses.push(report.mean_loss);
+    }
+    let accuracy = trainer
+        .evaluate(&samples)
+        .await
+        .expect("evaluates")
+        .accuracy();
+    let values = trainer.read_params().await.expect("reads");
+    let zero = values.iter().zip(&masks.0).all(|(v, m)| match m {
+        Some(keep) => v.iter().zip(keep).all(|(w, k)| *k || *w == 0.0),
+        None => true,
+    });
+    (losses, accuracy, zero)
+}
+
+#[wasm_bindgen_test]
+async fn the_engine_trains_on_webgpu_like_on_the_cpu() {
+    use bioplay_engine::model::{CnnSpec, ConvSpec, KwtaSpec, MlpSpec, ModelSpec};
+    let (gpu, _) = runtime::webgpu_device()
+        .await
+        .unwrap_or_else(|reason| panic!("WebGPU did not start: {reason}"));
+    let mut kwta_mlp = MlpSpec::new(vec![32, 16]);
+    kwta_mlp.kwta = Some(KwtaSpec { fraction: 0.25 });
+    let cnn = ModelSpec::Cnn(CnnSpec {
+        convs: vec![ConvSpec {
+            channels: 4,
+            kernel: 3,
+            padding: 1,
+            pool: true,
+        }],
+        hidden: vec![16],
+        conv_kwta: None,
+        kwta: None,
+        dendrites: None,
+        init: Default::default(),
+    });
+    for spec in [ModelSpec::Mlp(kwta_mlp), cnn] {
+        let (gpu_losses, gpu_acc, gpu_zero) = train_a_few_steps(&spec, &gpu).await;
+        let (cpu_losses, cpu_acc, cpu_zero) = train_a_few_steps(&spec, &device::cpu()).await;
+        web_sys::console::log_1(
+            &format!("{spec:?}\n  WebGPU losses {gpu_losses:?} acc {gpu_acc}\n  CPU losses {cpu_losses:?} acc {cpu_acc}").into(),
+        );
+        assert!(gpu_zero && cpu_zero, "masked weights must stay zero");
+        assert!(
+            gpu_losses.last() < gpu_losses.first(),
+            "WebGPU training must lower the loss: {gpu_losses:?}"
+        );
+        // Same initial weights, data order and masks: the two devices follow the same path
+        // up to f32 rounding (top-k ties could differ, so compare loosely).
+        for (g, c) in gpu_losses.iter().zip(&cpu_losses) {
+            assert!(
+                (g - c).abs() < 0.02,
+                "WebGPU {gpu_losses:?} vs CPU {cpu_losses:?}"
+            );
+        }
+        assert!(gpu_acc > 0.5, "WebGPU accuracy {gpu_acc}");
+    }
+}

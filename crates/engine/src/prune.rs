@@ -143,6 +143,60 @@ impl Masks {
     }
 }
 
+/// A grayscale image, row-major, one byte per pixel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrayImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width * height` pixels.
+    pub pixels: Vec<u8>,
+}
+
+/// The first layer's mask as a grid of tiles, one per unit: tile `u` shows which input
+/// pixels still feed unit `u` (white = kept, black = pruned), reshaped to the input's
+/// `rows x cols`. Tiles are laid out in a square-ish grid with a one-pixel gray gap. `None`
+/// when the first weight is not a dense layer over `rows * cols` inputs.
+pub fn first_layer_mask_image(
+    params: &[ParamInfo],
+    masks: &Masks,
+    rows: usize,
+    cols: usize,
+) -> Option<GrayImage> {
+    let (index, info) = params
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.role.is_weight())?;
+    if info.role == ParamRole::ConvWeight || info.shape.len() != 2 || info.shape[0] != rows * cols {
+        return None;
+    }
+    let units = info.shape[1];
+    let keep = masks.0.get(index).and_then(Option::as_ref);
+    let across = (units as f64).sqrt().ceil().max(1.0) as usize;
+    let down = units.div_ceil(across);
+    let width = across * (cols + 1) + 1;
+    let height = down * (rows + 1) + 1;
+    let mut pixels = vec![96u8; width * height];
+    for unit in 0..units {
+        let (gx, gy) = (unit % across, unit / across);
+        for r in 0..rows {
+            for c in 0..cols {
+                let input = r * cols + c;
+                let kept = keep.is_none_or(|k| k[input * units + unit]);
+                let x = 1 + gx * (cols + 1) + c;
+                let y = 1 + gy * (rows + 1) + r;
+                pixels[y * width + x] = if kept { 255 } else { 0 };
+            }
+        }
+    }
+    Some(GrayImage {
+        width,
+        height,
+        pixels,
+    })
+}
+
 /// A mask of `len` entries with exactly `kept` of them `true`, chosen uniformly.
 pub fn random_mask(len: usize, kept: usize, rng: &mut Rng) -> Vec<bool> {
     let mut mask: Vec<bool> = (0..len).map(|i| i < kept).collect();
@@ -381,6 +435,45 @@ mod tests {
         }
         let s = masks.sparsity(params);
         assert!(s[0].remaining() < s[1].remaining());
+    }
+
+    #[test]
+    fn the_mask_image_shows_each_units_kept_inputs() {
+        let net = Network::new(
+            &ModelSpec::Mlp(crate::model::MlpSpec::new(vec![3])),
+            2,
+            2,
+            2,
+        )
+        .expect("builds");
+        let params = net.params();
+        let mut masks = Masks::dense(params);
+        // fc1.weight is [4 inputs, 3 units]; prune input 1 of unit 2 and input 3 of unit 0.
+        let mut keep = vec![true; 12];
+        keep[3 + 2] = false;
+        keep[3 * 3] = false;
+        masks.0[0] = Some(keep);
+        let image = first_layer_mask_image(params, &masks, 2, 2).expect("an MLP has one");
+        // 3 units -> 2 x 2 grid of 2 x 2 tiles with 1-pixel gaps.
+        assert_eq!((image.width, image.height), (7, 7));
+        let at = |x: usize, y: usize| image.pixels[y * image.width + x];
+        assert_eq!(at(0, 0), 96, "gap");
+        // Unit 0 at tile (0, 0): input 3 = (row 1, col 1) pruned.
+        assert_eq!([at(1, 1), at(2, 1), at(1, 2), at(2, 2)], [255, 255, 255, 0]);
+        // Unit 2 at tile (0, 1): input 1 = (row 0, col 1) pruned.
+        assert_eq!([at(1, 4), at(2, 4), at(1, 5), at(2, 5)], [255, 0, 255, 255]);
+        assert!(
+            first_layer_mask_image(
+                &Network::new(&ModelSpec::lenet5(), 28, 28, 10)
+                    .expect("builds")
+                    .params()
+                    .to_vec(),
+                &masks,
+                28,
+                28
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -1,14 +1,39 @@
 //! `bioplay`: the native command-line runner over the experiment engine.
 //!
-//! The same engine code as the web app, run outside the browser so results can be
-//! reproduced and compared. Today it checks a device with the engine's autodiff probe;
-//! experiment commands arrive with the engine.
+//! The same engine code and the same JSON configs as the web app, run outside the browser
+//! so results can be reproduced and compared: `bioplay run <config.json>` writes the result
+//! as JSON and CSV; `bioplay reference --quick` measures the papers' claims and prints one
+//! table; `bioplay preset <name>` prints a ready-made config to start from; `bioplay probe`
+//! checks a device.
 
+/// Prints to stdout; a closed pipe (`bioplay ... | head`) ends output quietly instead of
+/// panicking, as ripgrep does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut text = format!($($arg)*);
+        text.push('\n');
+        if let Err(e) = std::io::stdout().write_all(text.as_bytes()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+mod output;
+mod progress;
+mod reference;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use bioplay_engine::data::{Dataset, DatasetError, shipped};
 use bioplay_engine::device::{self, BackendKind};
+use bioplay_engine::experiment::presets::{self, ContinualMethod, OjaSetting};
+use bioplay_engine::experiment::{self, ConfigLoadError, ExperimentConfig, ExperimentResult};
 use bioplay_engine::probe;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Runs bioplay experiments natively.
 #[derive(Debug, Parser)]
@@ -20,6 +45,50 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs an experiment config (JSON) and writes its result as JSON and CSV.
+    Run {
+        /// The config file (see `bioplay preset` for examples).
+        config: PathBuf,
+        /// Directory for the results.
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+        /// Directory with the shipped datasets.
+        #[arg(long, default_value_os_t = shipped::repo_data_dir())]
+        data_dir: PathBuf,
+        /// IDX images file (gzipped or not), for `"dataset": "custom"`.
+        #[arg(long, requires = "labels")]
+        images: Option<PathBuf>,
+        /// IDX labels file (gzipped or not), for `"dataset": "custom"`.
+        #[arg(long, requires = "images")]
+        labels: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Runs the reference suite and prints each claim, our number, the paper's and whether
+    /// it held.
+    Reference {
+        /// Shorter training (the suite then takes minutes on a laptop CPU).
+        #[arg(long)]
+        quick: bool,
+        /// Directory for every experiment's results and the table (`reference.md`).
+        #[arg(long, default_value = "results/reference")]
+        out: PathBuf,
+        /// Directory with the shipped datasets.
+        #[arg(long, default_value_os_t = shipped::repo_data_dir())]
+        data_dir: PathBuf,
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Prints a ready-made config as JSON.
+    Preset {
+        /// Which one.
+        name: PresetName,
+        /// The quick variant the reference suite uses.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Checks a compute backend with a small autodiff computation against its exact answer.
     Probe {
         /// Backend to check: `cpu` (Burn's flex backend).
@@ -31,9 +100,46 @@ enum Command {
     },
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PresetName {
+    Imp,
+    Noise,
+    ContinualDense,
+    ContinualKwta,
+    ContinualKwtaSparse,
+    ContinualDendrites,
+    OjaOnline,
+    OjaDeep,
+    OjaBadInit,
+}
+
+impl PresetName {
+    fn config(self, quick: bool) -> ExperimentConfig {
+        match self {
+            PresetName::Imp => presets::imp_lenet(quick),
+            PresetName::Noise => presets::noise_lenet(quick),
+            PresetName::ContinualDense => {
+                presets::continual_permuted(ContinualMethod::Dense, 5, quick)
+            }
+            PresetName::ContinualKwta => {
+                presets::continual_permuted(ContinualMethod::Kwta, 5, quick)
+            }
+            PresetName::ContinualKwtaSparse => {
+                presets::continual_permuted(ContinualMethod::KwtaSparse, 5, quick)
+            }
+            PresetName::ContinualDendrites => {
+                presets::continual_permuted(ContinualMethod::DendritesKwtaSparse, 5, quick)
+            }
+            PresetName::OjaOnline => presets::plasticity(OjaSetting::Online, quick),
+            PresetName::OjaDeep => presets::plasticity(OjaSetting::Deep, quick),
+            PresetName::OjaBadInit => presets::plasticity(OjaSetting::BadInit, quick),
+        }
+    }
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
-enum RunError {
+pub enum RunnerError {
     #[error("backend {0} is not available in the native runner yet; use cpu")]
     Unsupported(BackendKind),
     #[error(transparent)]
@@ -42,21 +148,177 @@ enum RunError {
     Json(#[from] serde_json::Error),
     #[error("the probe is off by {0:.1e}, more than the allowed {1:.0e}")]
     Mismatch(f64, f64),
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: {source}")]
+    Config {
+        path: String,
+        source: ConfigLoadError,
+    },
+    #[error("dataset: {0}")]
+    Dataset(#[from] DatasetError),
+    #[error(
+        "the config's dataset is \"custom\": give the IDX files with --images FILE --labels FILE"
+    )]
+    NeedsFiles,
+    #[error("experiment failed: {0}")]
+    Experiment(#[from] experiment::RunError),
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
 }
 
-fn run(cli: Cli) -> Result<(), RunError> {
+fn read(path: &Path) -> Result<Vec<u8>, RunnerError> {
+    std::fs::read(path).map_err(|e| RunnerError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Loads the dataset `config` names.
+fn dataset(
+    config: &ExperimentConfig,
+    data_dir: &Path,
+    files: Option<(&Path, &Path)>,
+) -> Result<Dataset, RunnerError> {
+    if let Some((images, labels)) = files {
+        let name = images
+            .file_name()
+            .map_or("custom".into(), |n| n.to_string_lossy().into_owned());
+        return Ok(Dataset::from_idx(name, &read(images)?, &read(labels)?, 10)?);
+    }
+    match config.data.dataset.shipped() {
+        Some(shipped) => Ok(shipped.load(data_dir)?),
+        None => Err(RunnerError::NeedsFiles),
+    }
+}
+
+/// Runs `config` on the CPU and saves its result as `<out>/<stem>.{json,csv}`.
+pub fn execute(
+    config: &ExperimentConfig,
+    data_dir: &Path,
+    files: Option<(&Path, &Path)>,
+    out: &Path,
+    stem: &str,
+    quiet: bool,
+) -> Result<ExperimentResult, RunnerError> {
+    let data = dataset(config, data_dir, files)?;
+    let device = device::cpu();
+    let mut host = progress::BarHost::new(stem, quiet);
+    let result = pollster::block_on(experiment::run(config, &data, &device, &mut host));
+    host.finish();
+    let result = result?;
+    output::save(out, stem, config, &result)?;
+    if let ExperimentResult::Imp(imp) = &result {
+        let (rows, cols) = data.image_shape();
+        let net = bioplay_engine::model::Network::new(&config.model, rows, cols, data.classes())
+            .map_err(experiment::RunError::from)?;
+        if let Some(image) =
+            bioplay_engine::prune::first_layer_mask_image(net.params(), &imp.masks, rows, cols)
+        {
+            output::save_png(&out.join(format!("{stem}-fc1-mask.png")), &image)?;
+        }
+    }
+    Ok(result)
+}
+
+fn summary(result: &ExperimentResult) -> String {
+    match result {
+        ExperimentResult::Imp(r) => r
+            .rounds
+            .iter()
+            .map(|round| {
+                let series: Vec<String> = round
+                    .series
+                    .iter()
+                    .map(|s| format!("{} {:.2}%", s.series, 100.0 * s.fit.final_accuracy))
+                    .collect();
+                format!(
+                    "round {:>2}: {:>6.2}% weights left, {}",
+                    round.round,
+                    100.0 * round.remaining,
+                    series.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ExperimentResult::Noise(r) => r.verdict.clone(),
+        ExperimentResult::Continual(r) => format!(
+            "average accuracy {:.2}%, forgetting {:.2}%, backward transfer {:+.2}%",
+            100.0 * r.average_accuracy,
+            100.0 * r.forgetting,
+            100.0 * r.backward_transfer
+        ),
+        ExperimentResult::Plasticity(r) => format!(
+            "BP {:.2}%, BP+Oja {:.2}% final test accuracy",
+            100.0 * r.backprop.fit.final_accuracy,
+            100.0 * r.oja.fit.final_accuracy
+        ),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), RunnerError> {
     match cli.command {
+        Command::Run {
+            config,
+            out,
+            data_dir,
+            images,
+            labels,
+            quiet,
+        } => {
+            let text = std::fs::read_to_string(&config).map_err(|e| RunnerError::Read {
+                path: config.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let parsed =
+                ExperimentConfig::from_json(&text).map_err(|source| RunnerError::Config {
+                    path: config.display().to_string(),
+                    source,
+                })?;
+            let stem = config
+                .file_stem()
+                .map_or("result".into(), |s| s.to_string_lossy().into_owned());
+            let files = images.as_deref().zip(labels.as_deref());
+            let result = execute(&parsed, &data_dir, files, &out, &stem, quiet)?;
+            say!("{}", summary(&result));
+            say!(
+                "wrote {} and {}",
+                out.join(format!("{stem}.json")).display(),
+                out.join(format!("{stem}.csv")).display()
+            );
+            Ok(())
+        }
+        Command::Reference {
+            quick,
+            out,
+            data_dir,
+            quiet,
+        } => {
+            let claims = reference::run_suite(quick, &data_dir, &out, quiet)?;
+            let table = reference::table(&claims);
+            say!("{}", table.trim_end());
+            let path = out.join("reference.md");
+            std::fs::write(&path, &table).map_err(|e| RunnerError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            Ok(())
+        }
+        Command::Preset { name, quick } => {
+            say!("{}", name.config(quick).to_json());
+            Ok(())
+        }
         Command::Probe { backend, json } => {
             let device = match backend {
                 BackendKind::Cpu => device::cpu().autodiff(),
-                other => return Err(RunError::Unsupported(other)),
+                other => return Err(RunnerError::Unsupported(other)),
             };
             let report = pollster::block_on(probe::run(&device))?;
             let error = report.max_abs_diff(&probe::expected());
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!(
+                say!(
                     "{backend}: loss {:.6}, gradient sum {:.6}, max error vs exact {error:.1e}, {:.1} ms",
                     report.loss,
                     report.grad_sum(),
@@ -64,7 +326,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 );
             }
             if error > probe::AGREEMENT_TOLERANCE {
-                return Err(RunError::Mismatch(error, probe::AGREEMENT_TOLERANCE));
+                return Err(RunnerError::Mismatch(error, probe::AGREEMENT_TOLERANCE));
             }
             Ok(())
         }

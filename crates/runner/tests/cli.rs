@@ -40,3 +40,131 @@ fn an_unknown_backend_is_a_clear_error_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bioplay-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// A small custom dataset as IDX files, and an IMP config that uses it.
+fn tiny_setup(dir: &std::path::Path) -> (String, String, String) {
+    use bioplay_engine::data::{Dataset, idx};
+    let data = Dataset::synthetic(120, 8, 10, 1);
+    let pixels: Vec<u8> = (0..data.len())
+        .flat_map(|i| data.image(i).to_vec())
+        .collect();
+    let labels: Vec<u8> = (0..data.len()).map(|i| data.label(i)).collect();
+    let images_path = dir.join("images.idx");
+    let labels_path = dir.join("labels.idx");
+    std::fs::write(&images_path, idx::encode_u8(&[120, 8, 8], &pixels)).expect("write");
+    std::fs::write(&labels_path, idx::encode_u8(&[120], &labels)).expect("write");
+    let mut config = bioplay_engine::experiment::presets::imp_lenet(true);
+    config.data.dataset = bioplay_engine::experiment::DatasetChoice::Custom;
+    config.model =
+        bioplay_engine::model::ModelSpec::Mlp(bioplay_engine::model::MlpSpec::new(vec![16]));
+    config.train.epochs = 1;
+    if let bioplay_engine::experiment::ExperimentKind::Imp(spec) = &mut config.experiment {
+        spec.rounds = 2;
+        spec.target_remaining = None;
+    }
+    let config_path = dir.join("tiny.json");
+    std::fs::write(&config_path, config.to_json()).expect("write");
+    (
+        config_path.display().to_string(),
+        images_path.display().to_string(),
+        labels_path.display().to_string(),
+    )
+}
+
+#[test]
+fn run_writes_json_and_csv_results() {
+    let dir = scratch("run");
+    let (config, images, labels) = tiny_setup(&dir);
+    let out_dir = dir.join("out");
+    let out = bioplay(&[
+        "run",
+        &config,
+        "--images",
+        &images,
+        "--labels",
+        &labels,
+        "--quiet",
+        "--out",
+        &out_dir.display().to_string(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("round  2"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("tiny.json")).expect("json written"))
+            .expect("valid JSON");
+    assert_eq!(json["result"]["rounds"].as_array().map(Vec::len), Some(3));
+    let csv = std::fs::read_to_string(out_dir.join("tiny.csv")).expect("csv written");
+    assert!(csv.starts_with("series,x,metric,value\n"), "{csv}");
+    assert!(csv.lines().count() > 10);
+    let png = std::fs::read(out_dir.join("tiny-fc1-mask.png")).expect("mask image written");
+    assert_eq!(&png[1..4], b"PNG");
+}
+
+#[test]
+fn bad_configs_and_files_are_clear_errors_not_panics() {
+    let dir = scratch("bad");
+    let (config, images, labels) = tiny_setup(&dir);
+    let text = std::fs::read_to_string(&config).expect("read");
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "train.batch_size: must be between 1 and 4096, got 0",
+            text.replacen("\"batch_size\": 60", "\"batch_size\": 0", 1),
+            vec![
+                "--images".into(),
+                images.clone(),
+                "--labels".into(),
+                labels.clone(),
+            ],
+        ),
+        ("not a valid experiment config", "{ not json".into(), vec![]),
+        ("give the IDX files with --images", text.clone(), vec![]),
+        (
+            "labels file",
+            text.clone(),
+            vec![
+                "--images".into(),
+                images.clone(),
+                "--labels".into(),
+                images.clone(),
+            ],
+        ),
+    ];
+    for (i, (want, body, extra)) in cases.into_iter().enumerate() {
+        let path = dir.join(format!("case{i}.json"));
+        std::fs::write(&path, body).expect("write");
+        let mut args = vec![
+            "run".to_string(),
+            path.display().to_string(),
+            "--quiet".into(),
+        ];
+        args.extend(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = bioplay(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "case {i}: {stderr}");
+        assert!(stderr.contains(want), "case {i}: {stderr}");
+        assert!(!stderr.contains("panicked"), "case {i}: {stderr}");
+    }
+    let out = bioplay(&["run", "/nonexistent/config.json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/config.json"));
+}
+
+#[test]
+fn presets_print_valid_configs() {
+    for name in ["imp", "noise", "continual-dendrites", "oja-online"] {
+        let out = bioplay(&["preset", name, "--quick"]);
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        bioplay_engine::experiment::ExperimentConfig::from_json(&text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}

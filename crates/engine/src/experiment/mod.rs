@@ -10,6 +10,7 @@ pub mod continual;
 pub mod imp;
 pub mod noise;
 pub mod plasticity;
+pub mod presets;
 pub mod stats;
 
 use serde::{Deserialize, Serialize};
