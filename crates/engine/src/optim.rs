@@ -82,6 +82,15 @@ impl OptimizerSpec {
         }
     }
 
+    /// The L2 weight decay.
+    pub fn weight_decay(&self) -> f64 {
+        match *self {
+            OptimizerSpec::Sgd { weight_decay, .. } | OptimizerSpec::Adam { weight_decay, .. } => {
+                weight_decay
+            }
+        }
+    }
+
     /// Checks every field; `field` is this value's path in the config.
     pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
         match *self {
@@ -155,15 +164,12 @@ impl Optimizer {
                 g = g * mask.clone();
             }
             let w = params[i].clone();
+            let weight_decay = self.spec.weight_decay();
+            if weight_decay > 0.0 {
+                g = g + w.clone() * weight_decay;
+            }
             let updated = match self.spec {
-                OptimizerSpec::Sgd {
-                    lr,
-                    momentum,
-                    weight_decay,
-                } => {
-                    if weight_decay > 0.0 {
-                        g = g + w.clone() * weight_decay;
-                    }
+                OptimizerSpec::Sgd { lr, momentum, .. } => {
                     if momentum > 0.0 {
                         let buf = match self.first[i].take() {
                             Some(buf) => buf * momentum + g,
@@ -179,11 +185,8 @@ impl Optimizer {
                     beta1,
                     beta2,
                     eps,
-                    weight_decay,
+                    ..
                 } => {
-                    if weight_decay > 0.0 {
-                        g = g + w.clone() * weight_decay;
-                    }
                     let m = match self.first[i].take() {
                         Some(m) => m * beta1 + g.clone() * (1.0 - beta1),
                         None => g.clone() * (1.0 - beta1),

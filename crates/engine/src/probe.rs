@@ -136,13 +136,9 @@ async fn read(
     what: &'static str,
     expected: usize,
 ) -> Result<Vec<f64>, ProbeError> {
-    let data = tensor
-        .into_data_async()
+    let values = crate::tensor_io::download(tensor)
         .await
-        .map_err(|e| ProbeError::ReadBack(format!("{e:?}")))?;
-    let values = data
-        .try_to_vec::<f32>()
-        .map_err(|e| ProbeError::ReadBack(format!("{e:?}")))?;
+        .map_err(|e| ProbeError::ReadBack(e.0))?;
     if values.len() != expected {
         return Err(ProbeError::WrongSize {
             what,

@@ -108,18 +108,14 @@ impl Masks {
     /// A random mask per weight parameter with the same number of kept weights as `self`
     /// (the random-ticket control), drawn from `rng`.
     pub fn shuffled(&self, params: &[ParamInfo], rng: &mut Rng) -> Masks {
-        let sparsity = self.sparsity(params);
-        let mut layers = sparsity.iter();
         Masks(
             params
                 .iter()
                 .zip(&self.0)
                 .map(|(p, m)| {
-                    if !p.role.is_weight() {
-                        return None;
-                    }
-                    let kept = layers.next().map_or(p.len(), |l| l.kept);
-                    m.as_ref().map(|_| random_mask(p.len(), kept, rng))
+                    let keep = m.as_ref().filter(|_| p.role.is_weight())?;
+                    let kept = keep.iter().filter(|k| **k).count();
+                    Some(random_mask(p.len(), kept, rng))
                 })
                 .collect(),
         )

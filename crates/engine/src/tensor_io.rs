@@ -21,6 +21,15 @@ pub fn upload_flat(values: Vec<f32>, device: &Device) -> Tensor<1> {
     upload(values, [n], device)
 }
 
+/// Host values of a network's parameters as flat tensors on `device`, without autodiff.
+pub fn upload_params(values: Vec<Vec<f32>>, device: &Device) -> Vec<Tensor<1>> {
+    let device = device.clone().inner();
+    values
+        .into_iter()
+        .map(|v| upload_flat(v, &device))
+        .collect()
+}
+
 /// The values of `tensor`, row-major, as `f32`.
 pub async fn download<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
     let data = tensor

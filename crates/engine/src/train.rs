@@ -139,8 +139,7 @@ impl<'a> Samples<'a> {
 
     /// The input vector of dataset sample `index` after noise and permutation.
     pub fn input(&self, index: usize) -> Vec<f32> {
-        let image = self.dataset.image(index);
-        let mut x: Vec<f32> = image.iter().map(|&p| f32::from(p) / 255.0).collect();
+        let mut x = self.dataset.scaled_image(index);
         if let Some(noise) = &self.noise {
             noise.apply(index, &mut x);
         }
@@ -156,6 +155,27 @@ struct HostBatch {
     one_hot: Vec<f32>,
     context: Option<Vec<f32>>,
     len: usize,
+}
+
+/// A batch on the device: inputs, one-hot targets and the dendrites' context, if any.
+struct DeviceBatch {
+    x: Tensor<2>,
+    one_hot: Tensor<2>,
+    context: Option<Tensor<2>>,
+}
+
+impl HostBatch {
+    fn upload(self, net: &Network, device: &Device) -> DeviceBatch {
+        let len = self.len;
+        DeviceBatch {
+            x: upload(self.x, [len, net.input_size()], device),
+            one_hot: upload(self.one_hot, [len, net.classes()], device),
+            context: self.context.map(|c| {
+                let n = c.len() / len.max(1);
+                upload(c, [len, n], device)
+            }),
+        }
+    }
 }
 
 fn host_batch(samples: &Samples<'_>, positions: &[usize]) -> HostBatch {
@@ -356,15 +376,6 @@ impl Trainer {
         self.masks = masks;
     }
 
-    /// Replaces the parameters (masks applied) and forgets the optimiser's state, as a new
-    /// round of pruning does.
-    pub fn reset(&mut self, params: Params) {
-        self.params = params;
-        let masks = std::mem::take(&mut self.masks);
-        self.set_masks(masks);
-        self.optimizer = Optimizer::new(self.spec.optimizer, self.params.len());
-    }
-
     /// The parameters' values on the host, aligned with [`Network::params`].
     pub async fn read_params(&self) -> Result<Vec<Vec<f32>>, ReadError> {
         let mut values = Vec::with_capacity(self.params.len());
@@ -396,16 +407,11 @@ impl Trainer {
         steps: usize,
     ) -> Result<StepReport, TrainError> {
         check_fit(&self.net, samples, "train on")?;
+        let oja = self.spec.oja.filter(|o| o.eta > 0.0);
         let mut loss_sum: Option<Tensor<1>> = None;
         for _ in 0..steps {
             let positions = self.next_positions(samples.indices.len());
-            let batch = host_batch(samples, &positions);
-            let x = upload(batch.x, [batch.len, self.net.input_size()], &self.device);
-            let one_hot = upload(batch.one_hot, [batch.len, self.net.classes()], &self.device);
-            let context = batch.context.map(|c| {
-                let n = c.len() / batch.len.max(1);
-                upload(c, [batch.len, n], &self.device)
-            });
+            let batch = host_batch(samples, &positions).upload(&self.net, &self.device);
             let leaves: Vec<Tensor<1>> = self
                 .params
                 .iter()
@@ -413,20 +419,21 @@ impl Trainer {
                 .collect();
             let forward = self.net.forward(
                 &leaves,
-                x.autodiff(),
-                context.as_ref(),
-                self.spec.oja.is_some(),
+                batch.x.autodiff(),
+                batch.context.as_ref(),
+                oja.is_some(),
             )?;
-            let loss = cross_entropy(forward.logits, one_hot.autodiff());
+            let loss = cross_entropy(forward.logits, batch.one_hot.autodiff());
             let mut grads = loss.backward();
             let grad: Vec<Option<Tensor<1>>> = leaves
                 .iter()
                 .map(|leaf| leaf.grad_remove(&mut grads))
                 .collect();
-            let before: Vec<Tensor<1>> = self.params.clone();
+            // Oja's term is computed at the weights the forward pass used.
+            let before = oja.map(|_| self.params.clone());
             self.optimizer
                 .step(&mut self.params, grad, &self.device_masks);
-            if let Some(spec) = self.spec.oja.filter(|o| o.eta > 0.0) {
+            if let (Some(spec), Some(before)) = (oja, before) {
                 for record in forward.dense {
                     let i = record.weight;
                     let shape = &self.net.params()[i].shape;
@@ -492,18 +499,14 @@ pub async fn evaluate(
     let mut correct: Option<Tensor<1>> = None;
     let mut loss: Option<Tensor<1>> = None;
     for chunk in positions.chunks(EVAL_BATCH) {
-        let batch = host_batch(samples, chunk);
-        let x = upload(batch.x, [batch.len, net.input_size()], &device);
-        let one_hot = upload(batch.one_hot, [batch.len, net.classes()], &device);
-        let context = batch.context.map(|c| {
-            let n = c.len() / batch.len.max(1);
-            upload(c, [batch.len, n], &device)
-        });
-        let logits = net.forward(params, x, context.as_ref(), false)?.logits;
-        let at_label = (logits.clone() * one_hot.clone()).sum_dim(1);
+        let batch = host_batch(samples, chunk).upload(net, &device);
+        let logits = net
+            .forward(params, batch.x, batch.context.as_ref(), false)?
+            .logits;
+        let at_label = (logits.clone() * batch.one_hot.clone()).sum_dim(1);
         let best = logits.clone().max_dim(1);
         let hits = at_label.greater_equal(best).float().sum();
-        let batch_loss = cross_entropy(logits, one_hot) * batch.len as f64;
+        let batch_loss = cross_entropy(logits, batch.one_hot) * chunk.len() as f64;
         correct = Some(match correct {
             Some(c) => c + hits,
             None => hits,

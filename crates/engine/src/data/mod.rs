@@ -219,6 +219,14 @@ impl Dataset {
         &self.pixels[index * n..(index + 1) * n]
     }
 
+    /// The pixels of sample `index` as `f32` in `[0, 1]`, row-major.
+    pub fn scaled_image(&self, index: usize) -> Vec<f32> {
+        self.image(index)
+            .iter()
+            .map(|&p| f32::from(p) / 255.0)
+            .collect()
+    }
+
     /// The label of sample `index`.
     pub fn label(&self, index: usize) -> u8 {
         self.labels[index]
@@ -246,7 +254,7 @@ impl Dataset {
         let mut x = Vec::with_capacity(indices.len() * self.features());
         let mut y = Vec::with_capacity(indices.len());
         for &i in indices {
-            x.extend(self.image(i).iter().map(|&p| f32::from(p) / 255.0));
+            x.extend(self.scaled_image(i));
             y.push(self.labels[i]);
         }
         (x, y)

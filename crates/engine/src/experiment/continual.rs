@@ -9,10 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, FitResult, Host, RunError, Tracker, eval_cost, fit};
+use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
-use crate::model::{ModelSpec, Network};
+use crate::model::Network;
 use crate::prune::Masks;
 use crate::rng::Rng;
 use crate::train::{ContextSource, Samples, Trainer};
@@ -68,8 +68,8 @@ pub struct ContinualSpec {
 }
 
 impl ContinualSpec {
-    /// Checks every field against the model; `field` is this value's path in the config.
-    pub fn validate(&self, field: &str, model: &ModelSpec) -> Result<(), ConfigError> {
+    /// Checks every field; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
         if let Sequence::Permuted { tasks } = self.sequence {
             check_count(&format!("{field}.sequence.tasks"), tasks, 1, 100)?;
         }
@@ -79,14 +79,6 @@ impl ContinualSpec {
             0.0,
             0.99,
         )?;
-        if let Some(d) = model.dendrites() {
-            if d.segments < 1 {
-                return Err(ConfigError::invalid(
-                    "model.dendrites.segments",
-                    "must be at least 1",
-                ));
-            }
-        }
         Ok(())
     }
 }
@@ -230,7 +222,19 @@ pub async fn run<H: Host>(
         .map(|t| eval_cost(t.test.len(), config.train.batch_size))
         .collect();
     let n = tasks.len();
-    let eval_work: u64 = (0..n).map(|i| per_eval[..=i].iter().sum::<u64>()).sum();
+    let has_context = net.context_size().is_some();
+    // The evaluation that ends each task's training is R[i][i] whenever the matrix would
+    // test task i the same way (same samples, same context): then it is not run twice.
+    let reuse_last = spec.context == ContextMode::TrueTask || !has_context;
+    let matrix_work = |i: usize| -> u64 {
+        let tested = if reuse_last {
+            &per_eval[..i]
+        } else {
+            &per_eval[..=i]
+        };
+        tested.iter().sum()
+    };
+    let eval_work: u64 = (0..n).map(matrix_work).sum();
     let total = steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work;
     let mut tracker = Tracker::new(host, total);
 
@@ -252,7 +256,6 @@ pub async fn run<H: Host>(
         device,
         config.seed,
     );
-    let has_context = net.context_size().is_some();
     let contexts: Vec<ContextSource> = tasks
         .iter()
         .map(|t| ContextSource::Fixed(t.prototype.clone()))
@@ -270,17 +273,17 @@ pub async fn run<H: Host>(
             indices: &task.test,
             ..train
         };
-        // Evaluate once at the end of the task (the matrix below measures every task).
-        let result = fit(
-            &mut trainer,
-            &train,
-            &test,
-            steps[i],
-            steps[i],
-            config.steps_per_call,
-            &mut tracker,
-        )
-        .await?;
+        // Evaluate once, at the end of the task.
+        let plan = Fit {
+            train,
+            test,
+            eval_every: steps[i],
+            chunk: config.steps_per_call,
+        };
+        let result = plan.run(&mut trainer, steps[i], &mut tracker).await?;
+        if reuse_last {
+            accuracy[i][i] = Some(result.final_accuracy);
+        }
         training.push(result);
         tracker.phase(format!(
             "task {} of {n}: testing tasks 1 to {}",
@@ -290,7 +293,8 @@ pub async fn run<H: Host>(
         let inferred = ContextSource::NearestPrototype(
             tasks[..=i].iter().map(|t| t.prototype.clone()).collect(),
         );
-        for (j, seen) in tasks[..=i].iter().enumerate() {
+        let tested = if reuse_last { i } else { i + 1 };
+        for (j, seen) in tasks[..tested].iter().enumerate() {
             let context = match spec.context {
                 ContextMode::TrueTask => &contexts[j],
                 ContextMode::Inferred => &inferred,
@@ -302,7 +306,7 @@ pub async fn run<H: Host>(
             };
             accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
         }
-        tracker.advance(per_eval[..=i].iter().sum(), None).await?;
+        tracker.advance(matrix_work(i), None).await?;
     }
     let (average_accuracy, forgetting, backward_transfer) = ContinualResult::metrics(&accuracy);
     Ok(ContinualResult {

@@ -8,13 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, FitResult, Host, RunError, Tracker, eval_cost, fit};
+use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
-use crate::model::{Network, Params};
+use crate::model::Network;
 use crate::prune::{LayerSparsity, Masks, PruneSpec, prune_round};
 use crate::rng::Rng;
-use crate::tensor_io::upload_flat;
+use crate::tensor_io::upload_params;
 use crate::train::{Samples, Trainer};
 
 /// How the surviving weights start each round.
@@ -148,16 +148,6 @@ pub struct ImpResult {
     pub dense_values: Vec<Vec<f32>>,
 }
 
-fn upload_all(values: &[Vec<f32>], masks: &Masks, device: &burn::tensor::Device) -> Params {
-    let mut values = values.to_vec();
-    masks.apply(&mut values);
-    let device = device.clone().inner();
-    values
-        .into_iter()
-        .map(|v| upload_flat(v, &device))
-        .collect()
-}
-
 /// Work units (training steps plus evaluation) an IMP run plans.
 pub(crate) fn planned_work(
     config: &ExperimentConfig,
@@ -206,11 +196,15 @@ pub(crate) async fn run_in<H: Host>(
     tracker: &mut Tracker<'_, H>,
 ) -> Result<ImpResult, RunError> {
     let split = config.data.split(dataset, config.seed);
-    let train = Samples::new(dataset, &split.train);
-    let test = Samples::new(dataset, &split.test);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
     let (steps_per_round, eval_every) = schedule(config, spec, split.train.len());
+    let plan = Fit {
+        train: Samples::new(dataset, &split.train),
+        test: Samples::new(dataset, &split.test),
+        eval_every,
+        chunk: config.steps_per_call,
+    };
     let rounds = spec.planned_rounds();
 
     let init_values = net.init_values(&mut Rng::derive(config.seed, 1));
@@ -235,7 +229,7 @@ pub(crate) async fn run_in<H: Host>(
         };
         let mut trainer = Trainer::new(
             net.clone(),
-            upload_all(&start, &masks, device),
+            upload_params(start, device),
             masks.clone(),
             config.train,
             device,
@@ -249,49 +243,13 @@ pub(crate) async fn run_in<H: Host>(
         let ticket = if let (0, ResetMode::RewindStep { step }) = (round, spec.reset) {
             // Train to the rewind step, keep those weights, then train on.
             let k = step.min(steps_per_round);
-            let first = fit(
-                &mut trainer,
-                &train,
-                &test,
-                k,
-                eval_every,
-                config.steps_per_call,
-                tracker,
-            )
-            .await?;
+            let mut ticket = plan.run(&mut trainer, k, tracker).await?;
             rewind_values = Some(trainer.read_params().await?);
-            let mut rest = fit(
-                &mut trainer,
-                &train,
-                &test,
-                steps_per_round - k,
-                eval_every,
-                config.steps_per_call,
-                tracker,
-            )
-            .await?;
-            let mut curve = first.curve;
-            curve.extend(rest.curve.iter().map(|(s, a)| (s + k, *a)));
-            let best = if first.best_accuracy > rest.best_accuracy {
-                (first.best_step, first.best_accuracy)
-            } else {
-                (rest.best_step + k, rest.best_accuracy)
-            };
-            rest.curve = curve;
-            rest.best_step = best.0;
-            rest.best_accuracy = best.1;
-            rest
+            let rest = plan.run(&mut trainer, steps_per_round - k, tracker).await?;
+            ticket.append(rest, k);
+            ticket
         } else {
-            fit(
-                &mut trainer,
-                &train,
-                &test,
-                steps_per_round,
-                eval_every,
-                config.steps_per_call,
-                tracker,
-            )
-            .await?
+            plan.run(&mut trainer, steps_per_round, tracker).await?
         };
         current_values = trainer.read_params().await?;
         if round == 0 {
@@ -315,7 +273,7 @@ pub(crate) async fn run_in<H: Host>(
             };
             let mut trainer = Trainer::new(
                 net.clone(),
-                upload_all(&values, &control_masks, device),
+                upload_params(values, device),
                 control_masks,
                 config.train,
                 device,
@@ -326,16 +284,7 @@ pub(crate) async fn run_in<H: Host>(
                 rounds - 1,
                 control.label()
             ));
-            let result = fit(
-                &mut trainer,
-                &train,
-                &test,
-                steps_per_round,
-                eval_every,
-                config.steps_per_call,
-                tracker,
-            )
-            .await?;
+            let result = plan.run(&mut trainer, steps_per_round, tracker).await?;
             series.push(SeriesPoint {
                 series: control.label().into(),
                 fit: result,

@@ -16,7 +16,7 @@ pub mod stats;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_count, check_range};
-use crate::data::{Dataset, Shipped};
+use crate::data::{Dataset, Shipped, Split};
 use crate::model::{ModelError, ModelSpec};
 use crate::tensor_io::ReadError;
 use crate::train::{TrainError, TrainSpec};
@@ -73,18 +73,9 @@ impl DatasetChoice {
     }
 }
 
-/// Train and test sample indices.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataSplit {
-    /// Training samples.
-    pub train: Vec<usize>,
-    /// Test samples.
-    pub test: Vec<usize>,
-}
-
 impl DataSpec {
     /// The seeded split of `dataset`, truncated to the configured sizes.
-    pub fn split(&self, dataset: &Dataset, seed: u64) -> DataSplit {
+    pub fn split(&self, dataset: &Dataset, seed: u64) -> Split {
         let mut split = dataset.split(self.test_fraction, self.split_seed.unwrap_or(seed));
         if self.train_samples > 0 {
             split.train.truncate(self.train_samples);
@@ -92,10 +83,7 @@ impl DataSpec {
         if self.test_samples > 0 {
             split.test.truncate(self.test_samples);
         }
-        DataSplit {
-            train: split.train,
-            test: split.test,
-        }
+        split
     }
 
     fn validate(&self, field: &str) -> Result<(), ConfigError> {
@@ -225,7 +213,7 @@ impl ExperimentConfig {
         match &self.experiment {
             ExperimentKind::Imp(s) => s.validate("experiment"),
             ExperimentKind::Noise(s) => s.validate("experiment"),
-            ExperimentKind::Continual(s) => s.validate("experiment", &self.model),
+            ExperimentKind::Continual(s) => s.validate("experiment"),
             ExperimentKind::Plasticity(s) => s.validate("experiment"),
         }
     }
@@ -403,49 +391,94 @@ pub struct FitResult {
     pub losses: Vec<(u64, f64)>,
 }
 
-/// Trains `trainer` for `steps` steps on `train`, evaluating on `test` every `eval_every`
-/// steps and at the end, reporting through `tracker`.
-pub(crate) async fn fit<H: Host>(
-    trainer: &mut crate::train::Trainer,
-    train: &crate::train::Samples<'_>,
-    test: &crate::train::Samples<'_>,
-    steps: u64,
-    eval_every: u64,
-    chunk: usize,
-    tracker: &mut Tracker<'_, H>,
-) -> Result<FitResult, RunError> {
-    let mut curve = Vec::new();
-    let mut losses = Vec::new();
-    let mut done = 0u64;
-    let mut next_eval = eval_every.max(1);
-    let mut final_loss = f64::NAN;
-    while done < steps {
-        let n = (chunk as u64).min(steps - done).min(next_eval - done);
-        let report = trainer.train(train, n as usize).await?;
-        done += n;
-        final_loss = report.mean_loss;
-        losses.push((done, report.mean_loss));
-        let mut work = n;
-        if done == next_eval || done == steps {
-            let eval = trainer.evaluate(test).await?;
-            curve.push((done, eval.accuracy()));
-            work += eval_cost(test.indices.len(), trainer.spec().batch_size);
-            next_eval = (done + eval_every.max(1)).min(steps);
+impl FitResult {
+    /// No training yet.
+    pub(crate) fn empty() -> Self {
+        FitResult {
+            final_accuracy: 0.0,
+            best_accuracy: 0.0,
+            best_step: 0,
+            final_loss: f64::NAN,
+            curve: Vec::new(),
+            losses: Vec::new(),
         }
-        tracker.advance(work, Some(report.mean_loss)).await?;
     }
-    let (best_step, best_accuracy) = curve.iter().copied().fold(
-        (0, f64::NEG_INFINITY),
-        |best, p| if p.1 > best.1 { p } else { best },
-    );
-    Ok(FitResult {
-        final_accuracy: curve.last().map_or(0.0, |p| p.1),
-        best_accuracy: best_accuracy.max(0.0),
-        best_step,
-        final_loss,
-        curve,
-        losses,
-    })
+
+    /// Continues this result with `later`, which started `offset` steps in.
+    pub(crate) fn append(&mut self, later: FitResult, offset: u64) {
+        self.curve
+            .extend(later.curve.iter().map(|(s, a)| (s + offset, *a)));
+        self.losses
+            .extend(later.losses.iter().map(|(s, l)| (s + offset, *l)));
+        if later.best_accuracy > self.best_accuracy {
+            self.best_accuracy = later.best_accuracy;
+            self.best_step = later.best_step + offset;
+        }
+        if !later.curve.is_empty() {
+            self.final_accuracy = later.final_accuracy;
+        }
+        if !later.losses.is_empty() {
+            self.final_loss = later.final_loss;
+        }
+    }
+}
+
+/// What a model trains on and how it is tested and reported, shared by every model an
+/// experiment trains.
+#[derive(Clone, Copy)]
+pub(crate) struct Fit<'a> {
+    /// Training samples.
+    pub train: crate::train::Samples<'a>,
+    /// Test samples.
+    pub test: crate::train::Samples<'a>,
+    /// Evaluate every this many steps (and at the end).
+    pub eval_every: u64,
+    /// Steps per call to the trainer (and per progress report).
+    pub chunk: usize,
+}
+
+impl Fit<'_> {
+    /// Trains `trainer` for `steps` steps, evaluating every `eval_every` steps and at the
+    /// end, reporting through `tracker`.
+    pub(crate) async fn run<H: Host>(
+        &self,
+        trainer: &mut crate::train::Trainer,
+        steps: u64,
+        tracker: &mut Tracker<'_, H>,
+    ) -> Result<FitResult, RunError> {
+        let mut curve = Vec::new();
+        let mut losses = Vec::new();
+        let mut done = 0u64;
+        let mut next_eval = self.eval_every.max(1);
+        let mut final_loss = f64::NAN;
+        while done < steps {
+            let n = (self.chunk as u64).min(steps - done).min(next_eval - done);
+            let report = trainer.train(&self.train, n as usize).await?;
+            done += n;
+            final_loss = report.mean_loss;
+            losses.push((done, report.mean_loss));
+            let mut work = n;
+            if done == next_eval || done == steps {
+                let eval = trainer.evaluate(&self.test).await?;
+                curve.push((done, eval.accuracy()));
+                work += eval_cost(self.test.indices.len(), trainer.spec().batch_size);
+                next_eval = (done + self.eval_every.max(1)).min(steps);
+            }
+            tracker.advance(work, Some(report.mean_loss)).await?;
+        }
+        let (best_step, best_accuracy) = curve.iter().copied().fold(
+            (0, f64::NEG_INFINITY),
+            |best, p| if p.1 > best.1 { p } else { best },
+        );
+        Ok(FitResult {
+            final_accuracy: curve.last().map_or(0.0, |p| p.1),
+            best_accuracy: best_accuracy.max(0.0),
+            best_step,
+            final_loss,
+            curve,
+            losses,
+        })
+    }
 }
 
 /// An evaluation's work in training-step units: a forward pass over the test set costs

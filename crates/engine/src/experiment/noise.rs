@@ -15,7 +15,7 @@ use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
 use crate::model::{Network, Params};
 use crate::prune::{Masks, PruneSpec};
-use crate::tensor_io::upload_flat;
+use crate::tensor_io::upload_params;
 use crate::train::{GaussianNoise, Samples, evaluate};
 
 /// A noise-robustness comparison.
@@ -151,19 +151,18 @@ pub fn verdict(test: &PairedTest) -> String {
     }
 }
 
+/// Accuracy against noise of trained `values` (already masked by training); `masks` only
+/// says how many weights remain.
 async fn curve(
     net: &Network,
-    values: &[Vec<f32>],
+    values: Vec<Vec<f32>>,
     masks: &Masks,
     dataset: &Dataset,
     test: &[usize],
     spec: &NoiseSpec,
     device: &burn::tensor::Device,
 ) -> Result<NoiseCurve, RunError> {
-    let mut values = values.to_vec();
-    masks.apply(&mut values);
-    let inner = device.clone().inner();
-    let params: Params = values.into_iter().map(|v| upload_flat(v, &inner)).collect();
+    let params: Params = upload_params(values, device);
     let mut accuracy = Vec::with_capacity(spec.sigmas.len());
     for &sigma in &spec.sigmas {
         let samples = Samples {
@@ -208,7 +207,7 @@ pub async fn run<H: Host>(
         tracker.phase(format!("seed {} of {}: noise sweep", s + 1, spec.seeds));
         let dense = curve(
             &net,
-            &imp.dense_values,
+            imp.dense_values,
             &Masks::dense(net.params()),
             dataset,
             &split.test,
@@ -218,7 +217,7 @@ pub async fn run<H: Host>(
         .await?;
         let sparse = curve(
             &net,
-            &imp.final_values,
+            imp.final_values,
             &imp.masks,
             dataset,
             &split.test,

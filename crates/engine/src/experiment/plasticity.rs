@@ -9,7 +9,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, FitResult, Host, RunError, Tracker, eval_cost, fit};
+use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
 use crate::config::ConfigError;
 use crate::data::Dataset;
 use crate::model::{Network, ParamRole};
@@ -96,8 +96,6 @@ async fn one_run<H: Host>(
         device,
         config.seed,
     );
-    let train = Samples::new(dataset, &split.train);
-    let test = Samples::new(dataset, &split.test);
     let per_epoch = train_spec.steps_per_epoch(split.train.len()) as u64;
     let total = per_epoch * train_spec.epochs as u64;
     let every = if spec.eval_every == 0 {
@@ -106,41 +104,23 @@ async fn one_run<H: Host>(
         spec.eval_every
     }
     .max(1);
-    let mut combined: Option<FitResult> = None;
+    let mut combined = FitResult::empty();
     let mut norms = vec![(0, row_norms(&net, &trainer).await?)];
     let mut diverged_at = None;
     let mut done = 0;
     tracker.phase(label);
     while done < total {
         let n = every.min(total - done);
-        match fit(
-            &mut trainer,
-            &train,
-            &test,
-            n,
-            n,
-            config.steps_per_call,
-            tracker,
-        )
-        .await
-        {
+        // One evaluation (and one row-norm reading) at the end of each part.
+        let plan = Fit {
+            train: Samples::new(dataset, &split.train),
+            test: Samples::new(dataset, &split.test),
+            eval_every: n,
+            chunk: config.steps_per_call,
+        };
+        match plan.run(&mut trainer, n, tracker).await {
             Ok(part) => {
-                combined = Some(match combined {
-                    None => part,
-                    Some(mut all) => {
-                        all.curve
-                            .extend(part.curve.iter().map(|(s, a)| (s + done, *a)));
-                        all.losses
-                            .extend(part.losses.iter().map(|(s, l)| (s + done, *l)));
-                        if part.best_accuracy > all.best_accuracy {
-                            all.best_accuracy = part.best_accuracy;
-                            all.best_step = part.best_step + done;
-                        }
-                        all.final_accuracy = part.final_accuracy;
-                        all.final_loss = part.final_loss;
-                        all
-                    }
-                });
+                combined.append(part, done);
                 done += n;
                 norms.push((done, row_norms(&net, &trainer).await?));
             }
@@ -162,14 +142,7 @@ async fn one_run<H: Host>(
     }
     Ok(PlasticityRun {
         label: label.into(),
-        fit: combined.unwrap_or(FitResult {
-            final_accuracy: 0.0,
-            best_accuracy: 0.0,
-            best_step: 0,
-            final_loss: f64::NAN,
-            curve: Vec::new(),
-            losses: Vec::new(),
-        }),
+        fit: combined,
         row_norms: norms,
         diverged_at,
     })

@@ -19,7 +19,7 @@ use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
 
 use crate::rng::Rng;
-use crate::tensor_io::upload_flat;
+use crate::tensor_io::upload_params;
 pub use spec::{
     CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec,
     SegmentSelection,
@@ -83,7 +83,8 @@ enum Layer {
     Conv {
         weight: usize,
         bias: usize,
-        in_channels: usize,
+        /// Input (channels, height, width).
+        input: (usize, usize, usize),
         out_channels: usize,
         kernel: usize,
         padding: usize,
@@ -206,6 +207,7 @@ impl Network {
                         width,
                         what,
                     };
+                    let input = (ch, h, w);
                     let (ph, pw) = (h + 2 * conv.padding, w + 2 * conv.padding);
                     if ph < conv.kernel || pw < conv.kernel {
                         return Err(too_small(format!("conv{}", i + 1)));
@@ -236,7 +238,7 @@ impl Network {
                     layers.push(Layer::Conv {
                         weight,
                         bias,
-                        in_channels: ch,
+                        input,
                         out_channels: conv.channels,
                         kernel: conv.kernel,
                         padding: conv.padding,
@@ -355,11 +357,7 @@ impl Network {
 
     /// Initial parameters on `device` (without autodiff).
     pub fn init(&self, rng: &mut Rng, device: &Device) -> Params {
-        let device = device.clone().inner();
-        self.init_values(rng)
-            .into_iter()
-            .map(|v| upload_flat(v, &device))
-            .collect()
+        upload_params(self.init_values(rng), device)
     }
 
     /// Runs the network on `x` (`[batch, input_size]`, values in [0, 1]). `context`
@@ -389,7 +387,8 @@ impl Network {
                 });
             }
         }
-        let mut image = Some(x.clone().reshape([batch, 1, self.height, self.width]));
+        // Every layer reads and writes `[batch, features]`; a convolution views its input
+        // as `[batch, channels, height, width]` (a reshape is free).
         let mut flat = x;
         let mut records = Vec::new();
         let shape = |i: usize| -> &[usize] { &self.params[i].shape };
@@ -398,41 +397,34 @@ impl Network {
                 Layer::Conv {
                     weight,
                     bias,
-                    in_channels,
+                    input: (in_channels, in_h, in_w),
                     out_channels,
                     kernel,
                     padding,
                     pool,
                     kwta,
-                    out,
+                    out: (c, h, w),
                 } => {
-                    let input = image.take().unwrap_or_else(|| {
-                        // Unreachable by construction: convolutions come first.
-                        flat.clone().reshape([batch, 1, self.height, self.width])
-                    });
-                    let w = params[*weight].clone().reshape([
+                    let input = flat.reshape([batch, *in_channels, *in_h, *in_w]);
+                    let w4 = params[*weight].clone().reshape([
                         *out_channels,
                         *in_channels,
                         *kernel,
                         *kernel,
                     ]);
-                    let mut y = conv2d(
+                    let mut y = relu(conv2d(
                         input,
-                        w,
+                        w4,
                         Some(params[*bias].clone()),
                         ConvOptions::new([1, 1], [*padding, *padding], [1, 1], 1),
-                    );
-                    y = relu(y);
+                    ));
                     if *pool {
                         y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
                     }
+                    flat = y.reshape([batch, c * h * w]);
                     if let Some(k) = kwta {
-                        let (c, h, w) = *out;
-                        y = ops::kwta(y.reshape([batch, c * h * w]), *k).reshape([batch, c, h, w]);
+                        flat = ops::kwta(flat, *k);
                     }
-                    let (c, h, w) = *out;
-                    flat = y.clone().reshape([batch, c * h * w]);
-                    image = Some(y);
                 }
                 Layer::Dense {
                     weight,
@@ -443,7 +435,6 @@ impl Network {
                     kwta,
                     dendrites,
                 } => {
-                    image = None;
                     let w = params[*weight].clone().reshape([*inputs, *outputs]);
                     let b = params[*bias].clone().reshape([1, *outputs]);
                     let input = flat;

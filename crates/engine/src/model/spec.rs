@@ -81,6 +81,18 @@ pub struct KwtaSpec {
 }
 
 impl KwtaSpec {
+    /// Checks the fraction; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        check_range(&format!("{field}.fraction"), self.fraction, 0.0, 1.0)?;
+        if self.fraction == 0.0 {
+            return Err(ConfigError::invalid(
+                format!("{field}.fraction"),
+                "must be above 0",
+            ));
+        }
+        Ok(())
+    }
+
     /// How many of `units` stay active: `round(fraction * units)`, at least 1.
     pub fn k(&self, units: usize) -> usize {
         ((self.fraction * units as f64).round() as usize).clamp(1, units.max(1))
@@ -265,13 +277,7 @@ impl ModelSpec {
                     check_count(&format!("{at}.padding"), conv.padding, 0, 5)?;
                 }
                 if let Some(k) = c.conv_kwta {
-                    check_range(&format!("{field}.conv_kwta.fraction"), k.fraction, 0.0, 1.0)?;
-                    if k.fraction == 0.0 {
-                        return Err(ConfigError::invalid(
-                            format!("{field}.conv_kwta.fraction"),
-                            "must be above 0",
-                        ));
-                    }
+                    k.validate(&format!("{field}.conv_kwta"))?;
                 }
                 (&c.hidden, c.kwta, c.dendrites, c.init)
             }
@@ -281,13 +287,7 @@ impl ModelSpec {
             check_count(&format!("{field}.hidden[{i}]"), w, 1, MAX_WIDTH)?;
         }
         if let Some(k) = kwta {
-            check_range(&format!("{field}.kwta.fraction"), k.fraction, 0.0, 1.0)?;
-            if k.fraction == 0.0 {
-                return Err(ConfigError::invalid(
-                    format!("{field}.kwta.fraction"),
-                    "must be above 0",
-                ));
-            }
+            k.validate(&format!("{field}.kwta"))?;
         }
         if let Some(d) = dendrites {
             check_count(&format!("{field}.dendrites.segments"), d.segments, 1, 256)?;
