@@ -297,11 +297,7 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             let claims = reference::run_suite(quick, &data_dir, &out, quiet)?;
             let table = reference::table(&claims);
             say!("{}", table.trim_end());
-            let path = out.join("reference.md");
-            std::fs::write(&path, &table).map_err(|e| RunnerError::Read {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
+            output::write(&out.join("reference.md"), table.as_bytes())?;
             Ok(())
         }
         Command::Preset { name, quick } => {

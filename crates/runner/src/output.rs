@@ -150,7 +150,8 @@ pub fn rows(result: &ExperimentResult) -> Vec<Row> {
     rows
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+/// Writes `bytes` to `path`, naming the file if it fails.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     std::fs::write(path, bytes).map_err(|e| OutputError::Write {
         path: path.display().to_string(),
         message: e.to_string(),
