@@ -150,6 +150,95 @@ pub struct GrayImage {
     pub pixels: Vec<u8>,
 }
 
+impl GrayImage {
+    /// The image as PNG bytes.
+    pub fn to_png(&self) -> Result<Vec<u8>, ImageError> {
+        let (Ok(width), Ok(height)) = (u32::try_from(self.width), u32::try_from(self.height))
+        else {
+            return Err(ImageError("image too large".into()));
+        };
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| ImageError(e.to_string()))?;
+        writer
+            .write_image_data(&self.pixels)
+            .map_err(|e| ImageError(e.to_string()))?;
+        writer.finish().map_err(|e| ImageError(e.to_string()))?;
+        Ok(bytes)
+    }
+
+    /// Images of equal size side by side in rows of `across`, with a one-pixel gray gap.
+    pub fn grid(images: &[GrayImage], across: usize) -> Option<GrayImage> {
+        let first = images.first()?;
+        let (w, h) = (first.width, first.height);
+        if images.iter().any(|i| i.width != w || i.height != h) {
+            return None;
+        }
+        let across = across.clamp(1, images.len());
+        let down = images.len().div_ceil(across);
+        let width = across * (w + 1) + 1;
+        let height = down * (h + 1) + 1;
+        let mut pixels = vec![GAP; width * height];
+        for (n, image) in images.iter().enumerate() {
+            let (gx, gy) = (n % across, n / across);
+            for r in 0..h {
+                let y = 1 + gy * (h + 1) + r;
+                let x = 1 + gx * (w + 1);
+                pixels[y * width + x..y * width + x + w]
+                    .copy_from_slice(&image.pixels[r * w..(r + 1) * w]);
+            }
+        }
+        Some(GrayImage {
+            width,
+            height,
+            pixels,
+        })
+    }
+}
+
+/// An image could not be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encode the image: {0}")]
+pub struct ImageError(String);
+
+/// The gray of the gaps between tiles.
+const GAP: u8 = 96;
+
+/// The first dense layer over `rows * cols` inputs: its index and number of units.
+fn first_dense(params: &[ParamInfo], rows: usize, cols: usize) -> Option<(usize, usize)> {
+    let (index, info) = params
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.role.is_weight())?;
+    if info.role == ParamRole::ConvWeight || info.shape.len() != 2 || info.shape[0] != rows * cols {
+        return None;
+    }
+    Some((index, info.shape[1]))
+}
+
+/// One `rows x cols` tile per unit of the first layer, shaded by `shade(input, unit)`, in
+/// a square-ish grid.
+fn unit_tiles(
+    units: usize,
+    rows: usize,
+    cols: usize,
+    shade: impl Fn(usize, usize) -> u8,
+) -> Option<GrayImage> {
+    let tiles: Vec<GrayImage> = (0..units)
+        .map(|unit| GrayImage {
+            width: cols,
+            height: rows,
+            pixels: (0..rows * cols).map(|input| shade(input, unit)).collect(),
+        })
+        .collect();
+    let across = (units as f64).sqrt().ceil().max(1.0) as usize;
+    GrayImage::grid(&tiles, across)
+}
+
 /// The first layer's mask as a grid of tiles, one per unit: tile `u` shows which input
 /// pixels still feed unit `u` (white = kept, black = pruned), reshaped to the input's
 /// `rows x cols`. Tiles are laid out in a square-ish grid with a one-pixel gray gap. `None`
@@ -160,36 +249,37 @@ pub fn first_layer_mask_image(
     rows: usize,
     cols: usize,
 ) -> Option<GrayImage> {
-    let (index, info) = params
-        .iter()
-        .enumerate()
-        .find(|(_, p)| p.role.is_weight())?;
-    if info.role == ParamRole::ConvWeight || info.shape.len() != 2 || info.shape[0] != rows * cols {
+    let (index, units) = first_dense(params, rows, cols)?;
+    let keep = masks.0.get(index).and_then(Option::as_ref);
+    unit_tiles(units, rows, cols, |input, unit| {
+        if keep.is_none_or(|k| k[input * units + unit]) {
+            255
+        } else {
+            0
+        }
+    })
+}
+
+/// The first layer's weights as tiles like [`first_layer_mask_image`]: mid-gray is zero
+/// (and pruned), white the largest positive weight, black the most negative.
+pub fn first_layer_weight_image(
+    params: &[ParamInfo],
+    values: &[Vec<f32>],
+    rows: usize,
+    cols: usize,
+) -> Option<GrayImage> {
+    let (index, units) = first_dense(params, rows, cols)?;
+    let w = values.get(index)?;
+    if w.len() != rows * cols * units {
         return None;
     }
-    let units = info.shape[1];
-    let keep = masks.0.get(index).and_then(Option::as_ref);
-    let across = (units as f64).sqrt().ceil().max(1.0) as usize;
-    let down = units.div_ceil(across);
-    let width = across * (cols + 1) + 1;
-    let height = down * (rows + 1) + 1;
-    let mut pixels = vec![96u8; width * height];
-    for unit in 0..units {
-        let (gx, gy) = (unit % across, unit / across);
-        for r in 0..rows {
-            for c in 0..cols {
-                let input = r * cols + c;
-                let kept = keep.is_none_or(|k| k[input * units + unit]);
-                let x = 1 + gx * (cols + 1) + c;
-                let y = 1 + gy * (rows + 1) + r;
-                pixels[y * width + x] = if kept { 255 } else { 0 };
-            }
-        }
-    }
-    Some(GrayImage {
-        width,
-        height,
-        pixels,
+    let scale = w
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+        .max(f32::MIN_POSITIVE);
+    unit_tiles(units, rows, cols, |input, unit| {
+        let v = w[input * units + unit] / scale;
+        (127.5 + 127.5 * v).round().clamp(0.0, 255.0) as u8
     })
 }
 
@@ -460,10 +550,9 @@ mod tests {
         assert_eq!([at(1, 4), at(2, 4), at(1, 5), at(2, 5)], [255, 0, 255, 255]);
         assert!(
             first_layer_mask_image(
-                &Network::new(&ModelSpec::lenet5(), 28, 28, 10)
+                Network::new(&ModelSpec::lenet5(), 28, 28, 10)
                     .expect("builds")
-                    .params()
-                    .to_vec(),
+                    .params(),
                 &masks,
                 28,
                 28
@@ -492,5 +581,45 @@ mod tests {
         let control = masks.shuffled(params, &mut rng);
         assert_eq!(control.sparsity(params), masks.sparsity(params));
         assert_ne!(control, masks);
+    }
+
+    #[test]
+    fn images_encode_as_png_and_tile_into_grids() {
+        let tile = |v: u8| GrayImage {
+            width: 2,
+            height: 3,
+            pixels: vec![v; 6],
+        };
+        let grid = GrayImage::grid(&[tile(10), tile(20), tile(30)], 2).expect("same sizes");
+        // 2 across, 2 down, 1-pixel gaps: 2 * 3 + 1 wide, 2 * 4 + 1 high.
+        assert_eq!((grid.width, grid.height), (7, 9));
+        assert_eq!(grid.pixels[grid.width + 1], 10);
+        assert_eq!(grid.pixels[5 * grid.width + 1], 30);
+        assert_eq!(
+            grid.pixels[5 * grid.width + 4],
+            GAP,
+            "the empty fourth tile"
+        );
+        assert!(
+            GrayImage::grid(
+                &[
+                    tile(1),
+                    GrayImage {
+                        width: 1,
+                        height: 1,
+                        pixels: vec![0]
+                    }
+                ],
+                2
+            )
+            .is_none()
+        );
+        let png = grid.to_png().expect("encodes");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).expect("decodes");
+        assert_eq!((info.width, info.height), (7, 9));
+        assert_eq!(&pixels[..info.buffer_size()], &grid.pixels[..]);
     }
 }

@@ -150,6 +150,19 @@ impl<'a> Samples<'a> {
     }
 }
 
+/// The mean input vector of `samples` (a task's prototype, a dendritic context).
+pub fn mean_input(samples: &Samples<'_>) -> Vec<f32> {
+    let mut mean = vec![0.0f32; samples.dataset.features()];
+    for &i in samples.indices {
+        for (m, x) in mean.iter_mut().zip(samples.input(i)) {
+            *m += x;
+        }
+    }
+    let n = samples.indices.len().max(1) as f32;
+    mean.iter_mut().for_each(|m| *m /= n);
+    mean
+}
+
 struct HostBatch {
     x: Vec<f32>,
     one_hot: Vec<f32>,
@@ -480,6 +493,26 @@ impl Trainer {
     /// Accuracy and loss of the current parameters on `samples`.
     pub async fn evaluate(&self, samples: &Samples<'_>) -> Result<Evaluation, TrainError> {
         evaluate(&self.net, &self.params, samples, &self.device).await
+    }
+
+    /// The class probabilities (softmax of the logits) for each of `samples`, one
+    /// read-back; at most [`EVAL_BATCH`] samples.
+    pub async fn predict(&self, samples: &Samples<'_>) -> Result<Vec<Vec<f32>>, TrainError> {
+        check_fit(&self.net, samples, "predict")?;
+        let count = samples.indices.len().min(EVAL_BATCH);
+        if count == 0 {
+            return Err(TrainError::NoSamples("predict"));
+        }
+        let positions: Vec<usize> = (0..count).collect();
+        let batch = host_batch(samples, &positions).upload(&self.net, &self.device);
+        let logits = self
+            .net
+            .forward(&self.params, batch.x, batch.context.as_ref(), false)?
+            .logits;
+        let probabilities = burn::tensor::activation::softmax(logits, 1);
+        let flat = download(probabilities).await?;
+        let classes = self.net.classes();
+        Ok(flat.chunks(classes).map(<[f32]>::to_vec).collect())
     }
 }
 

@@ -217,12 +217,27 @@ pub fn execute(
         {
             output::save_png(&out.join(format!("{stem}-fc1-mask.png")), &image)?;
         }
+        if let Some(image) = bioplay_engine::prune::first_layer_weight_image(
+            net.params(),
+            &imp.final_values,
+            rows,
+            cols,
+        ) {
+            output::save_png(&out.join(format!("{stem}-fc1-weights.png")), &image)?;
+        }
     }
     Ok(result)
 }
 
 fn summary(result: &ExperimentResult) -> String {
     match result {
+        ExperimentResult::Train(r) => format!(
+            "final test accuracy {:.2}% (best {:.2}% at step {}), final training loss {:.4}",
+            100.0 * r.fit.final_accuracy,
+            100.0 * r.fit.best_accuracy,
+            r.fit.best_step,
+            r.fit.final_loss
+        ),
         ExperimentResult::Imp(r) => r
             .rounds
             .iter()

@@ -240,7 +240,8 @@ mod tests {
         let mid = bad_gzip.len() / 2;
         bad_gzip[mid] ^= 0xff;
         bad_gzip.truncate(mid + 2);
-        let cases: Vec<(&str, Vec<u8>, fn(&IdxError) -> bool)> = vec![
+        type Case = (&'static str, Vec<u8>, fn(&IdxError) -> bool);
+        let cases: Vec<Case> = vec![
             ("empty", vec![], |e| {
                 matches!(e, IdxError::ShortHeader { got: 0, .. })
             }),

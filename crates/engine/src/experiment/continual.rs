@@ -9,13 +9,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
+use super::{ExperimentConfig, Fit, FitResult, Host, LivePlot, RunError, Tracker, eval_cost};
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
 use crate::model::Network;
 use crate::prune::Masks;
 use crate::rng::Rng;
-use crate::train::{ContextSource, Samples, Trainer};
+use crate::train::{ContextSource, Samples, Trainer, mean_input};
 
 /// How the tasks are made from one dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,18 +166,10 @@ fn tasks(
                 (pick(train), pick(test), None)
             }
         };
-        let mut prototype = vec![0.0f32; features];
-        let view = Samples {
+        let prototype = mean_input(&Samples {
             permutation: permutation.as_deref(),
             ..Samples::new(dataset, &train_t)
-        };
-        for &i in &train_t {
-            for (p, x) in prototype.iter_mut().zip(view.input(i)) {
-                *p += x;
-            }
-        }
-        let n = train_t.len().max(1) as f32;
-        prototype.iter_mut().for_each(|p| *p /= n);
+        });
         out.push(Task {
             train: train_t,
             test: test_t,
@@ -199,18 +191,18 @@ pub async fn run<H: Host>(
     let split = config.data.split(dataset, config.seed);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
-    if let Some(size) = net.context_size() {
-        if size != dataset.features() {
-            return Err(ConfigError::invalid(
-                "model.dendrites.context",
-                format!(
-                    "the context is a task prototype of {} values here, so this must be {}",
-                    dataset.features(),
-                    dataset.features()
-                ),
-            )
-            .into());
-        }
+    if let Some(size) = net.context_size()
+        && size != dataset.features()
+    {
+        return Err(ConfigError::invalid(
+            "model.dendrites.context",
+            format!(
+                "the context is a task prototype of {} values here, so this must be {}",
+                dataset.features(),
+                dataset.features()
+            ),
+        )
+        .into());
     }
     let tasks = tasks(spec, dataset, &split.train, &split.test, config.seed);
     let steps: Vec<u64> = tasks
@@ -262,8 +254,11 @@ pub async fn run<H: Host>(
         .collect();
     let mut accuracy = vec![vec![None; n]; n];
     let mut training = Vec::new();
+    let mut offset = 0;
     for (i, task) in tasks.iter().enumerate() {
         tracker.phase(format!("task {} of {n}: training", i + 1));
+        tracker.focus(format!("task {}", i + 1), offset);
+        offset += steps[i];
         let train = Samples {
             permutation: task.permutation.as_deref(),
             context: has_context.then_some(&contexts[i]),
@@ -305,6 +300,16 @@ pub async fn run<H: Host>(
                 ..Samples::new(dataset, &seen.test)
             };
             accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
+        }
+        for (j, acc) in accuracy[i].iter().enumerate() {
+            if let Some(acc) = acc {
+                tracker.point(
+                    LivePlot::TaskAccuracy,
+                    format!("task {}", j + 1),
+                    (i + 1) as f64,
+                    *acc,
+                );
+            }
         }
         tracker.advance(matrix_work(i), None).await?;
     }

@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
+use super::{
+    ExperimentConfig, Fit, FitResult, Host, LivePlot, RunError, Tracker, eval_cost, schedule,
+};
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
 use crate::model::Network;
@@ -155,22 +157,10 @@ pub(crate) fn planned_work(
     train: usize,
     test: usize,
 ) -> u64 {
-    let (steps, eval_every) = schedule(config, spec, train);
+    let (steps, eval_every) = schedule(config, train, spec.eval_every);
     let evals = steps.div_ceil(eval_every.max(1));
     let per_model = steps + evals * eval_cost(test, config.train.batch_size);
     spec.planned_rounds() as u64 * (1 + spec.controls.len() as u64) * per_model
-}
-
-/// Steps per round and the evaluation interval.
-fn schedule(config: &ExperimentConfig, spec: &ImpSpec, train: usize) -> (u64, u64) {
-    let per_epoch = config.train.steps_per_epoch(train) as u64;
-    let steps = config.train.epochs as u64 * per_epoch;
-    let eval_every = if spec.eval_every == 0 {
-        per_epoch
-    } else {
-        spec.eval_every
-    };
-    (steps, eval_every.max(1))
 }
 
 /// Runs IMP as `config` and `spec` say.
@@ -198,7 +188,7 @@ pub(crate) async fn run_in<H: Host>(
     let split = config.data.split(dataset, config.seed);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
-    let (steps_per_round, eval_every) = schedule(config, spec, split.train.len());
+    let (steps_per_round, eval_every) = schedule(config, split.train.len(), spec.eval_every);
     let plan = Fit {
         train: Samples::new(dataset, &split.train),
         test: Samples::new(dataset, &split.test),
@@ -240,6 +230,8 @@ pub(crate) async fn run_in<H: Host>(
             rounds - 1,
             spec.reset.label()
         ));
+        let remaining = masks.remaining(net.params());
+        tracker.focus(format!("round {round}: {}", spec.reset.label()), 0);
         let ticket = if let (0, ResetMode::RewindStep { step }) = (round, spec.reset) {
             // Train to the rewind step, keep those weights, then train on.
             let k = step.min(steps_per_round);
@@ -255,6 +247,12 @@ pub(crate) async fn run_in<H: Host>(
         if round == 0 {
             dense_values = current_values.clone();
         }
+        tracker.point(
+            LivePlot::AccuracyVsRemaining,
+            spec.reset.label(),
+            remaining,
+            ticket.final_accuracy,
+        );
         let mut series = vec![SeriesPoint {
             series: spec.reset.label(),
             fit: ticket,
@@ -284,7 +282,14 @@ pub(crate) async fn run_in<H: Host>(
                 rounds - 1,
                 control.label()
             ));
+            tracker.focus(format!("round {round}: {}", control.label()), 0);
             let result = plan.run(&mut trainer, steps_per_round, tracker).await?;
+            tracker.point(
+                LivePlot::AccuracyVsRemaining,
+                control.label(),
+                remaining,
+                result.final_accuracy,
+            );
             series.push(SeriesPoint {
                 series: control.label().into(),
                 fit: result,
@@ -292,7 +297,7 @@ pub(crate) async fn run_in<H: Host>(
         }
         results.push(RoundResult {
             round,
-            remaining: masks.remaining(net.params()),
+            remaining,
             layers: masks.sparsity(net.params()),
             series,
         });

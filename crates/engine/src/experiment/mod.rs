@@ -7,11 +7,13 @@
 //! the runner updates a progress bar.
 
 pub mod continual;
+pub mod export;
 pub mod imp;
 pub mod noise;
 pub mod plasticity;
 pub mod presets;
 pub mod stats;
+pub mod training;
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +114,8 @@ impl DataSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExperimentKind {
+    /// Train one network and watch its curves.
+    Train(training::TrainingSpec),
     /// Iterative magnitude pruning.
     Imp(imp::ImpSpec),
     /// Accuracy under input noise, dense against pruned, over several seeds.
@@ -211,6 +215,7 @@ impl ExperimentConfig {
         self.train.validate("train")?;
         check_count("steps_per_call", self.steps_per_call, 1, 100_000)?;
         match &self.experiment {
+            ExperimentKind::Train(s) => s.validate("experiment"),
             ExperimentKind::Imp(s) => s.validate("experiment"),
             ExperimentKind::Noise(s) => s.validate("experiment"),
             ExperimentKind::Continual(s) => s.validate("experiment"),
@@ -265,6 +270,46 @@ pub trait Host {
     fn report(&mut self, progress: &Progress) -> Flow;
     /// Awaited after every report: the browser yields to the event loop here.
     fn pause(&mut self) -> impl std::future::Future<Output = ()>;
+    /// Receives each measurement as it is made, for live charts (default: ignored).
+    fn observe(&mut self, point: LivePoint) {
+        let _ = point;
+    }
+    /// Optimiser steps to run before the next report, at most `configured` (the config's
+    /// `steps_per_call`). The browser shrinks it so no chunk blocks the page for long
+    /// (default: `configured`).
+    fn steps_per_call(&mut self, configured: usize) -> usize {
+        configured
+    }
+}
+
+/// Which live chart a [`LivePoint`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LivePlot {
+    /// Mean training loss against step.
+    TrainLoss,
+    /// Test accuracy against step.
+    TestAccuracy,
+    /// Final test accuracy against the fraction of weights remaining (one point per IMP
+    /// round and series).
+    AccuracyVsRemaining,
+    /// Test accuracy against noise strength sigma.
+    AccuracyVsSigma,
+    /// Accuracy on one task (the series) after training task x (1-based).
+    TaskAccuracy,
+}
+
+/// A point a running experiment adds to a live chart, as soon as it is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LivePoint {
+    /// The chart.
+    pub plot: LivePlot,
+    /// The curve within the chart ("BP+Oja", "round 3: rewind to init", "task 2").
+    pub series: String,
+    /// Horizontal position.
+    pub x: f64,
+    /// Vertical position.
+    pub y: f64,
 }
 
 /// A host that never cancels and never waits (tests, scripts).
@@ -302,6 +347,10 @@ pub enum RunError {
 pub(crate) struct Tracker<'h, H: Host> {
     host: &'h mut H,
     pub(crate) progress: Progress,
+    /// The series the model being trained feeds in the live loss and accuracy charts.
+    series: String,
+    /// Added to the step of those points (a model trained in parts).
+    offset: u64,
 }
 
 impl<'h, H: Host> Tracker<'h, H> {
@@ -314,7 +363,39 @@ impl<'h, H: Host> Tracker<'h, H> {
                 total,
                 loss: None,
             },
+            series: String::new(),
+            offset: 0,
         }
+    }
+
+    /// Names the model trained next in the live charts; its steps start at `offset`.
+    pub(crate) fn focus(&mut self, series: impl Into<String>, offset: u64) {
+        self.series = series.into();
+        self.offset = offset;
+    }
+
+    /// The steps the host wants in the next chunk, between 1 and `configured`.
+    pub(crate) fn steps_per_call(&mut self, configured: usize) -> usize {
+        self.host
+            .steps_per_call(configured)
+            .clamp(1, configured.max(1))
+    }
+
+    /// Sends a live point to the host.
+    pub(crate) fn point(&mut self, plot: LivePlot, series: impl Into<String>, x: f64, y: f64) {
+        self.host.observe(LivePoint {
+            plot,
+            series: series.into(),
+            x,
+            y,
+        });
+    }
+
+    /// A point of the focused model's curves at `step` steps into the current part.
+    fn curve_point(&mut self, plot: LivePlot, step: u64, y: f64) {
+        let series = self.series.clone();
+        let x = (self.offset + step) as f64;
+        self.point(plot, series, x, y);
     }
 
     pub(crate) fn phase(&mut self, phase: impl Into<String>) {
@@ -340,6 +421,8 @@ impl<'h, H: Host> Tracker<'h, H> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExperimentResult {
+    /// One network trained.
+    Train(training::TrainingResult),
     /// Iterative magnitude pruning.
     Imp(imp::ImpResult),
     /// Noise robustness.
@@ -359,6 +442,9 @@ pub async fn run<H: Host>(
 ) -> Result<ExperimentResult, RunError> {
     config.validate()?;
     Ok(match &config.experiment {
+        ExperimentKind::Train(spec) => {
+            ExperimentResult::Train(training::run(config, spec, dataset, device, host).await?)
+        }
         ExperimentKind::Imp(spec) => {
             ExperimentResult::Imp(imp::run(config, spec, dataset, device, host).await?)
         }
@@ -452,15 +538,18 @@ impl Fit<'_> {
         let mut next_eval = self.eval_every.max(1);
         let mut final_loss = f64::NAN;
         while done < steps {
-            let n = (self.chunk as u64).min(steps - done).min(next_eval - done);
+            let chunk = tracker.steps_per_call(self.chunk) as u64;
+            let n = chunk.min(steps - done).min(next_eval - done);
             let report = trainer.train(&self.train, n as usize).await?;
             done += n;
             final_loss = report.mean_loss;
             losses.push((done, report.mean_loss));
+            tracker.curve_point(LivePlot::TrainLoss, done, report.mean_loss);
             let mut work = n;
             if done == next_eval || done == steps {
                 let eval = trainer.evaluate(&self.test).await?;
                 curve.push((done, eval.accuracy()));
+                tracker.curve_point(LivePlot::TestAccuracy, done, eval.accuracy());
                 work += eval_cost(self.test.indices.len(), trainer.spec().batch_size);
                 next_eval = (done + self.eval_every.max(1)).min(steps);
             }
@@ -479,6 +568,19 @@ impl Fit<'_> {
             losses,
         })
     }
+}
+
+/// Training steps for `train` samples over the config's epochs, and the evaluation interval
+/// (`eval_every`, or once per epoch when it is 0).
+pub(crate) fn schedule(config: &ExperimentConfig, train: usize, eval_every: u64) -> (u64, u64) {
+    let per_epoch = config.train.steps_per_epoch(train) as u64;
+    let steps = config.train.epochs as u64 * per_epoch;
+    let every = if eval_every == 0 {
+        per_epoch
+    } else {
+        eval_every
+    };
+    (steps, every.max(1))
 }
 
 /// An evaluation's work in training-step units: a forward pass over the test set costs

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::imp::{ImpSpec, ResetMode};
 use super::stats::{PairedTest, mean_sd, normalized_auc};
-use super::{ExperimentConfig, Host, RunError, Tracker, eval_cost, imp};
+use super::{ExperimentConfig, Host, LivePlot, RunError, Tracker, eval_cost, imp};
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
 use crate::model::{Network, Params};
@@ -225,6 +225,16 @@ pub async fn run<H: Host>(
             device,
         )
         .await?;
+        for (name, c) in [("dense", &dense), ("sparse", &sparse)] {
+            for (sigma, acc) in spec.sigmas.iter().zip(&c.accuracy) {
+                tracker.point(
+                    LivePlot::AccuracyVsSigma,
+                    format!("{name}, seed {}", s + 1),
+                    *sigma,
+                    *acc,
+                );
+            }
+        }
         tracker.advance(sweep, None).await?;
         seeds.push(SeedResult {
             seed: seeded.seed,

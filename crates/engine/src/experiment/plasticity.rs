@@ -9,7 +9,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost};
+use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost, schedule};
 use crate::config::ConfigError;
 use crate::data::Dataset;
 use crate::model::{Network, ParamRole};
@@ -96,14 +96,7 @@ async fn one_run<H: Host>(
         device,
         config.seed,
     );
-    let per_epoch = train_spec.steps_per_epoch(split.train.len()) as u64;
-    let total = per_epoch * train_spec.epochs as u64;
-    let every = if spec.eval_every == 0 {
-        per_epoch
-    } else {
-        spec.eval_every
-    }
-    .max(1);
+    let (total, every) = schedule(config, split.train.len(), spec.eval_every);
     let mut combined = FitResult::empty();
     let mut norms = vec![(0, row_norms(&net, &trainer).await?)];
     let mut diverged_at = None;
@@ -118,6 +111,7 @@ async fn one_run<H: Host>(
             eval_every: n,
             chunk: config.steps_per_call,
         };
+        tracker.focus(label, done);
         match plan.run(&mut trainer, n, tracker).await {
             Ok(part) => {
                 combined.append(part, done);
@@ -157,14 +151,7 @@ pub async fn run<H: Host>(
     host: &mut H,
 ) -> Result<PlasticityResult, RunError> {
     let split = config.data.split(dataset, config.seed);
-    let per_epoch = config.train.steps_per_epoch(split.train.len()) as u64;
-    let total = per_epoch * config.train.epochs as u64;
-    let every = if spec.eval_every == 0 {
-        per_epoch
-    } else {
-        spec.eval_every
-    }
-    .max(1);
+    let (total, every) = schedule(config, split.train.len(), spec.eval_every);
     let per_run =
         total + total.div_ceil(every) * eval_cost(split.test.len(), config.train.batch_size);
     let mut tracker = Tracker::new(host, 2 * per_run);

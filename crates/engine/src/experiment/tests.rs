@@ -49,6 +49,7 @@ fn prune() -> PruneSpec {
 #[derive(Default)]
 struct Recorder {
     reports: Vec<Progress>,
+    points: Vec<LivePoint>,
     cancel_after: Option<usize>,
 }
 
@@ -65,6 +66,21 @@ impl Host for Recorder {
         }
     }
     async fn pause(&mut self) {}
+    fn observe(&mut self, point: LivePoint) {
+        assert!(point.x.is_finite() && point.y.is_finite(), "{point:?}");
+        self.points.push(point);
+    }
+}
+
+impl Recorder {
+    /// The live points of one chart, as (series, x, y).
+    fn plot(&self, plot: LivePlot) -> Vec<(String, f64, f64)> {
+        self.points
+            .iter()
+            .filter(|p| p.plot == plot)
+            .map(|p| (p.series.clone(), p.x, p.y))
+            .collect()
+    }
 }
 
 fn run_recorded(config: &ExperimentConfig) -> (ExperimentResult, Recorder) {
@@ -87,11 +103,23 @@ fn imp_runs_every_round_with_controls_and_the_planned_sparsity() {
         controls: vec![Control::RandomReinit, Control::RandomMask],
         eval_every: 0,
     };
-    let (result, _) = run_recorded(&config(ExperimentKind::Imp(spec)));
+    let (result, recorder) = run_recorded(&config(ExperimentKind::Imp(spec)));
     let ExperimentResult::Imp(imp) = result else {
         panic!("wrong kind")
     };
     assert_eq!(imp.rounds.len(), 4);
+    // The accuracy-vs-weights chart gains each round's points as the round ends.
+    let live = recorder.plot(LivePlot::AccuracyVsRemaining);
+    let expected: Vec<(String, f64, f64)> = imp
+        .rounds
+        .iter()
+        .flat_map(|r| {
+            r.series
+                .iter()
+                .map(|s| (s.series.clone(), r.remaining, s.fit.final_accuracy))
+        })
+        .collect();
+    assert_eq!(live, expected);
     for (n, round) in imp.rounds.iter().enumerate() {
         assert_eq!(round.series.len(), 3);
         let fc1 = &round.layers[0];
@@ -105,6 +133,83 @@ fn imp_runs_every_round_with_controls_and_the_planned_sparsity() {
         }
     }
     assert!(imp.rounds[3].remaining < imp.rounds[1].remaining);
+}
+
+#[test]
+fn training_reports_live_curves_and_predicts_test_images() {
+    let c = config(ExperimentKind::Train(training::TrainingSpec {
+        eval_every: 5,
+        predictions: 6,
+    }));
+    let (result, recorder) = run_recorded(&c);
+    let ExperimentResult::Train(r) = result else {
+        panic!("wrong kind")
+    };
+    // 120 training samples, batch 16: 8 steps per epoch, 2 epochs; evaluations at 5, 10,
+    // 15 and the end.
+    assert_eq!((r.train_samples, r.test_samples), (120, 40));
+    let steps: Vec<u64> = r.fit.curve.iter().map(|p| p.0).collect();
+    assert_eq!(steps, [5, 10, 15, 16]);
+    let live: Vec<(f64, f64)> = recorder
+        .plot(LivePlot::TestAccuracy)
+        .iter()
+        .map(|p| (p.1, p.2))
+        .collect();
+    let curve: Vec<(f64, f64)> = r.fit.curve.iter().map(|p| (p.0 as f64, p.1)).collect();
+    assert_eq!(live, curve);
+    assert_eq!(recorder.plot(LivePlot::TrainLoss).len(), r.fit.losses.len());
+    assert_eq!(r.predictions.len(), 6);
+    let data = Dataset::synthetic(160, 8, 4, 2);
+    for p in &r.predictions {
+        assert_eq!(p.label, data.label(p.index));
+        assert_eq!(p.pixels, data.image(p.index));
+        assert!(
+            p.predicted < 4 && p.confidence > 0.25 && p.confidence <= 1.0,
+            "{p:?}"
+        );
+    }
+    // The predictions agree with the accuracy measured on the same images, roughly: a
+    // trained network gets most of the synthetic data right.
+    let hits = r
+        .predictions
+        .iter()
+        .filter(|p| p.predicted == p.label)
+        .count();
+    assert!(r.fit.final_accuracy > 0.5 && hits >= 3, "{hits}/6, {r:?}");
+}
+
+#[test]
+fn the_host_sizes_the_chunks() {
+    /// Asks for one step per chunk.
+    struct OneStep(usize);
+    impl Host for OneStep {
+        fn report(&mut self, _: &Progress) -> Flow {
+            self.0 += 1;
+            Flow::Continue
+        }
+        async fn pause(&mut self) {}
+        fn steps_per_call(&mut self, configured: usize) -> usize {
+            assert_eq!(configured, 3, "the config's steps_per_call is the ceiling");
+            1
+        }
+    }
+    let c = config(ExperimentKind::Train(training::TrainingSpec::default()));
+    let data = Dataset::synthetic(160, 8, 4, 2);
+    let mut host = OneStep(0);
+    let result = block_on(run(&c, &data, &crate::device::cpu(), &mut host)).expect("runs");
+    let ExperimentResult::Train(r) = result else {
+        panic!("wrong kind")
+    };
+    // 16 steps, one per chunk: a loss point and a report for each.
+    assert_eq!(r.fit.losses.len(), 16);
+    assert_eq!(host.0, 16);
+    // The same training as with the config's chunks: chunking changes when the host is
+    // told, not what is computed.
+    let (again, _) = run_recorded(&c);
+    let ExperimentResult::Train(again) = again else {
+        panic!("wrong kind")
+    };
+    assert_eq!(again.fit.curve, r.fit.curve);
 }
 
 #[test]
@@ -196,11 +301,26 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         // The synthetic data has only 4 classes; the split sequence needs 10.
         let data = Dataset::synthetic(200, 8, 10, 3);
         let device = crate::device::cpu();
-        let result = block_on(run(&c, &data, &device, &mut Quiet)).expect("runs");
+        let mut recorder = Recorder::default();
+        let result = block_on(run(&c, &data, &device, &mut recorder)).expect("runs");
         let ExperimentResult::Continual(r) = result else {
             panic!("wrong kind")
         };
         let t = sequence.tasks();
+        // Every cell of the matrix reaches the forgetting chart when it is measured.
+        let live = recorder.plot(LivePlot::TaskAccuracy);
+        assert_eq!(live.len(), t * (t + 1) / 2);
+        for (series, x, y) in live {
+            let j: usize = series["task ".len()..].parse().expect("task n");
+            assert_eq!(r.accuracy[x as usize - 1][j - 1], Some(y));
+        }
+        // Training steps continue across tasks in the loss chart.
+        let loss_steps: Vec<f64> = recorder
+            .plot(LivePlot::TrainLoss)
+            .iter()
+            .map(|p| p.1)
+            .collect();
+        assert!(loss_steps.windows(2).all(|w| w[1] > w[0]), "{loss_steps:?}");
         assert_eq!(r.accuracy.len(), t);
         for (i, row) in r.accuracy.iter().enumerate() {
             for (j, cell) in row.iter().enumerate() {

@@ -1,0 +1,173 @@
+//! Training one network: learning curves and predictions on sample test images. The Train
+//! panel's experiment, and the baseline every other experiment builds on.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost, schedule};
+use crate::config::{ConfigError, check_count};
+use crate::data::Dataset;
+use crate::model::Network;
+use crate::prune::Masks;
+use crate::rng::Rng;
+use crate::train::{ContextSource, Samples, Trainer, mean_input};
+
+/// What to measure while training one network.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSpec {
+    /// Evaluate on the test set every this many steps (0 = once per epoch).
+    #[serde(default)]
+    pub eval_every: u64,
+    /// Test images whose predictions are kept with the result.
+    #[serde(default = "default_predictions")]
+    pub predictions: usize,
+}
+
+fn default_predictions() -> usize {
+    16
+}
+
+impl Default for TrainingSpec {
+    fn default() -> Self {
+        TrainingSpec {
+            eval_every: 0,
+            predictions: default_predictions(),
+        }
+    }
+}
+
+impl TrainingSpec {
+    /// Checks every field; `field` is this value's path in the config.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        check_count(&format!("{field}.predictions"), self.predictions, 0, 100)
+    }
+}
+
+/// The network's answer for one test image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The image's index in the dataset.
+    pub index: usize,
+    /// The true class.
+    pub label: u8,
+    /// The class the network chose.
+    pub predicted: u8,
+    /// The probability the network gave its choice.
+    pub confidence: f64,
+    /// The image, row by row (0 = black).
+    pub pixels: Vec<u8>,
+    /// Image width.
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
+}
+
+/// The result of training one network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingResult {
+    /// Learning curves and final accuracy.
+    pub fit: FitResult,
+    /// Training samples used.
+    pub train_samples: usize,
+    /// Test samples used.
+    pub test_samples: usize,
+    /// Predictions on the first test images.
+    pub predictions: Vec<Prediction>,
+}
+
+/// Trains the network `config` describes.
+pub async fn run<H: Host>(
+    config: &ExperimentConfig,
+    spec: &TrainingSpec,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+    host: &mut H,
+) -> Result<TrainingResult, RunError> {
+    let split = config.data.split(dataset, config.seed);
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&config.model, rows, cols, dataset.classes())?;
+    // A dendritic network needs a context: here, the mean training image (one task).
+    let context = match net.context_size() {
+        None => None,
+        Some(size) if size == dataset.features() => Some(ContextSource::Fixed(mean_input(
+            &Samples::new(dataset, &split.train),
+        ))),
+        Some(_) => {
+            return Err(ConfigError::invalid(
+                "model.dendrites.context",
+                format!(
+                    "the context is the mean image of {} values here, so this must be {}",
+                    dataset.features(),
+                    dataset.features()
+                ),
+            )
+            .into());
+        }
+    };
+    let (steps, eval_every) = schedule(config, split.train.len(), spec.eval_every);
+    let evals = steps.div_ceil(eval_every);
+    let total = steps + evals * eval_cost(split.test.len(), config.train.batch_size);
+    let mut tracker = Tracker::new(host, total);
+    let params = net.init(&mut Rng::derive(config.seed, 1), device);
+    let masks = Masks::dense(net.params());
+    let mut trainer = Trainer::new(net, params, masks, config.train, device, config.seed);
+    let train = Samples {
+        context: context.as_ref(),
+        ..Samples::new(dataset, &split.train)
+    };
+    let test = Samples {
+        indices: &split.test,
+        ..train
+    };
+    let plan = Fit {
+        train,
+        test,
+        eval_every,
+        chunk: config.steps_per_call,
+    };
+    tracker.phase("training");
+    tracker.focus("model", 0);
+    let fit = plan.run(&mut trainer, steps, &mut tracker).await?;
+    let shown = &split.test[..spec.predictions.min(split.test.len())];
+    let predictions = if shown.is_empty() {
+        Vec::new()
+    } else {
+        let probabilities = trainer
+            .predict(&Samples {
+                indices: shown,
+                ..test
+            })
+            .await?;
+        shown
+            .iter()
+            .zip(probabilities)
+            .map(|(&index, p)| {
+                let (predicted, confidence) =
+                    p.iter()
+                        .copied()
+                        .enumerate()
+                        .fold(
+                            (0, f32::NEG_INFINITY),
+                            |best, c| {
+                                if c.1 > best.1 { c } else { best }
+                            },
+                        );
+                Prediction {
+                    index,
+                    label: dataset.label(index),
+                    predicted: u8::try_from(predicted).unwrap_or(u8::MAX),
+                    confidence: f64::from(confidence),
+                    pixels: dataset.image(index).to_vec(),
+                    width: cols,
+                    height: rows,
+                }
+            })
+            .collect()
+    };
+    Ok(TrainingResult {
+        fit,
+        train_samples: split.train.len(),
+        test_samples: split.test.len(),
+        predictions,
+    })
+}
