@@ -9,7 +9,7 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce clean-dist
+.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce screenshots clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
@@ -49,6 +49,10 @@ datasets:
 
 test-e2e:
 	$(ENV) node --test --test-concurrency=1 tests/e2e/
+
+## screenshots: docs/screenshots/<panel>.png after a run in each panel (needs `make dist`)
+screenshots:
+	$(ENV) node tests/e2e/screenshots.mjs
 
 clean-dist:
 	rm -rf dist build

@@ -9,9 +9,13 @@ use leptos::prelude::*;
 use web_sys::UrlSearchParams;
 
 use crate::backend::{Fallback, format_ms};
+use crate::form;
+use crate::panel::ExperimentPanel;
 use crate::prefs::{self, BackendPreference};
 use crate::routes::Tab;
 use crate::runtime::{self, Startup};
+use crate::share;
+use crate::store::{Notice, Store};
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -26,6 +30,63 @@ fn current_hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
+}
+
+/// Opens the panel the location hash names and, for a share link, restores its settings.
+/// A link that cannot be used changes nothing and says why.
+fn follow_link(store: Store, hash: &str) -> Tab {
+    match share::parse_hash(hash) {
+        Ok(None) => Tab::default(),
+        Ok(Some(shared)) => {
+            let tab = shared.tab;
+            if let Some(values) = shared.values {
+                let problems = form::problems(tab, &values);
+                if problems.is_empty() {
+                    store.set_values(tab, values);
+                    store.notify(
+                        tab,
+                        Some(Notice::info(
+                            "link-restored",
+                            "Settings restored from the link.",
+                        )),
+                    );
+                } else {
+                    let list: Vec<String> = problems
+                        .iter()
+                        .map(|(k, p)| {
+                            if k.is_empty() {
+                                p.clone()
+                            } else {
+                                format!("{k}: {p}")
+                            }
+                        })
+                        .collect();
+                    store.notify(
+                        tab,
+                        Some(Notice::error(
+                            "link-error",
+                            format!(
+                                "This link's settings cannot be used ({}). Your settings and runs are unchanged.",
+                                list.join(" ")
+                            ),
+                        )),
+                    );
+                }
+            }
+            tab
+        }
+        Err(e) => {
+            let tab = Tab::from_hash(hash).unwrap_or_default();
+            store.notify(
+                tab,
+                Some(Notice::error(
+                    "link-error",
+                    format!("This link cannot be used: {e}. Your settings and runs are unchanged."),
+                )),
+            );
+            tab
+        }
+    }
 }
 
 /// Remembers the choice, and keeps a `?backend=` in the address bar in step with it so a
@@ -67,9 +128,11 @@ pub fn App() -> impl IntoView {
         async move { runtime::start(preference).await }
     });
 
-    let (tab, set_tab) = signal(Tab::from_hash(&current_hash()).unwrap_or_default());
+    let store = Store::load();
+    provide_context(store);
+    let (tab, set_tab) = signal(follow_link(store, &current_hash()));
     let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        set_tab.set(Tab::from_hash(&current_hash()).unwrap_or_default());
+        set_tab.set(follow_link(store, &current_hash()));
     });
     on_cleanup(move || hash_listener.remove());
 
@@ -114,7 +177,7 @@ pub fn App() -> impl IntoView {
                 })
                 .collect_view()}
         </nav>
-        <main>{move || view! { <Panel tab=tab.get() /> }}</main>
+        <main>{move || view! { <ExperimentPanel tab=tab.get() startup /> }}</main>
         <footer class="footer">
             "Everything runs in this tab: your data and models never leave your computer."
         </footer>
@@ -220,35 +283,5 @@ fn started_view(started: Startup) -> impl IntoView {
                     </div>
                 }
             })}
-    }
-}
-
-/// One experiment family's place.
-#[component]
-fn Panel(tab: Tab) -> impl IntoView {
-    view! {
-        <section class="panel" data-testid=format!("panel-{}", tab.id())>
-            <h2>{tab.title()}</h2>
-            <p class="lead">{tab.summary()}</p>
-            <div class="card">
-                <h3>"What this panel will let you do"</h3>
-                <ul>{tab.planned().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
-                <p class="muted">
-                    "This panel is being built. The compute backend above is already running and checked."
-                </p>
-            </div>
-            <p class="papers">
-                "Read: "
-                {tab
-                    .papers()
-                    .iter()
-                    .map(|p| {
-                        view! {
-                            <a href=p.url target="_blank" rel="noopener">{p.citation}</a>
-                        }
-                    })
-                    .collect_view()}
-            </p>
-        </section>
     }
 }

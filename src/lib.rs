@@ -8,13 +8,30 @@
 //! chooses a device, shows state and forwards user input.
 
 pub mod backend;
+pub mod chart;
+pub mod form;
+pub mod history;
 pub mod prefs;
 pub mod routes;
+pub mod share;
+pub mod views;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod datasets;
+#[cfg(target_arch = "wasm32")]
+pub mod job;
+#[cfg(target_arch = "wasm32")]
+pub mod panel;
+#[cfg(target_arch = "wasm32")]
 pub mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub mod store;
 #[cfg(target_arch = "wasm32")]
 pub mod webgpu;
 

@@ -156,37 +156,6 @@ impl Tab {
             Tab::Plasticity => &[OJA],
         }
     }
-
-    /// What the panel will let a user do, shown while it is being built.
-    pub fn planned(self) -> &'static [&'static str] {
-        match self {
-            Tab::Train => &[
-                "Pick a dataset, a model (MLP widths or a CNN, k-WTA, dendrites), an optimiser and a seed",
-                "Live loss and accuracy curves, steps per second and time left, pause and cancel",
-                "Sample predictions on test images",
-            ],
-            Tab::Prune => &[
-                "Edit the pruning schedule: rate per round, output-layer rate, rounds, reset mode",
-                "Accuracy against weights remaining, one curve per reset mode",
-                "Per-layer sparsity and the first layer's masks as images",
-            ],
-            Tab::Noise => &[
-                "A noise-strength sweep with a preview of the noisy digits",
-                "Accuracy-against-noise curves for dense and pruned models side by side",
-                "Area under each curve and a paired multi-seed verdict",
-            ],
-            Tab::Continual => &[
-                "Permuted or split task sequences, MLP or CNN",
-                "Forgetting curves with task switches marked, and the accuracy matrix",
-                "Average accuracy and forgetting per method",
-            ],
-            Tab::Plasticity => &[
-                "Backprop against backprop + Oja in the online, deep and bad-initialisation settings",
-                "Controls for the Oja coefficient, depth and initial weight scale",
-                "Learning curves and weight-row norms",
-            ],
-        }
-    }
 }
 
 #[cfg(test)]
@@ -216,7 +185,6 @@ mod tests {
             for paper in tab.papers() {
                 assert!(paper.url.starts_with("https://"), "{}", paper.url);
             }
-            assert!(!tab.planned().is_empty());
         }
     }
 }

@@ -1,0 +1,57 @@
+//! The datasets a run reads in the browser: the shipped ones, fetched from `data/` next to
+//! the page on first use and kept for the page's lifetime, and IDX files the user loads.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bioplay_engine::data::{Dataset, Shipped};
+use bioplay_engine::experiment::DatasetChoice;
+
+use crate::browser;
+
+thread_local! {
+    static SHIPPED: RefCell<HashMap<Shipped, Rc<Dataset>>> = RefCell::new(HashMap::new());
+    static CUSTOM: RefCell<Option<Rc<Dataset>>> = const { RefCell::new(None) };
+}
+
+/// A shipped dataset, fetched once.
+pub async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
+    if let Some(data) = SHIPPED.with(|s| s.borrow().get(&which).cloned()) {
+        return Ok(data);
+    }
+    let images = browser::fetch_bytes(&format!("data/{}", which.images_file())).await?;
+    let labels = browser::fetch_bytes(&format!("data/{}", which.labels_file())).await?;
+    let data = Rc::new(
+        which
+            .from_bytes(&images, &labels)
+            .map_err(|e| format!("the shipped {} files are damaged: {e}", which.id()))?,
+    );
+    SHIPPED.with(|s| s.borrow_mut().insert(which, data.clone()));
+    Ok(data)
+}
+
+/// The dataset a config names.
+pub async fn for_choice(choice: DatasetChoice) -> Result<Rc<Dataset>, String> {
+    match choice.shipped() {
+        Some(which) => shipped(which).await,
+        None => CUSTOM
+            .with(|c| c.borrow().clone())
+            .ok_or_else(|| "load your IDX image and label files first (Data section)".into()),
+    }
+}
+
+/// Parses the user's IDX files (gzipped or not) and keeps them as the custom dataset.
+pub fn set_custom(images: &[u8], labels: &[u8]) -> Result<Rc<Dataset>, String> {
+    let data = Rc::new(
+        Dataset::from_idx("custom", images, labels, 10)
+            .map_err(|e| format!("these files cannot be used: {e}"))?,
+    );
+    CUSTOM.with(|c| *c.borrow_mut() = Some(data.clone()));
+    Ok(data)
+}
+
+/// The custom dataset, if one is loaded.
+pub fn custom() -> Option<Rc<Dataset>> {
+    CUSTOM.with(|c| c.borrow().clone())
+}

@@ -1,0 +1,363 @@
+//! Run history: every run with its config, result and status, as it is kept in the
+//! browser's storage, exported to a file and imported back.
+//!
+//! Storage and files are untrusted: [`History::from_json`] and [`import_run`] check what
+//! they read and say what is wrong instead of failing silently or panicking. What is kept
+//! is slimmed ([`slim`]): weight values and masks of pruned networks stay out (they are
+//! megabytes); the first layer's images are kept as small PNGs instead.
+
+use bioplay_engine::experiment::{ExperimentConfig, ExperimentKind, ExperimentResult, LivePoint};
+use serde::{Deserialize, Serialize};
+
+use crate::routes::Tab;
+
+/// The format of stored and exported runs.
+pub const FORMAT: u32 = 1;
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still running (when read back after a reload: the page closed during the run).
+    Running,
+    /// Finished with a result.
+    Finished,
+    /// Stopped by the user.
+    Cancelled,
+    /// Failed, with the reason.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl RunStatus {
+    /// A short word for lists.
+    pub fn label(&self) -> &str {
+        match self {
+            RunStatus::Running => "interrupted",
+            RunStatus::Finished => "finished",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// An image kept with a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImage {
+    /// What it shows.
+    pub title: String,
+    /// A `data:image/png;base64,...` URL.
+    pub data_url: String,
+}
+
+/// One run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Unique within a history.
+    pub id: String,
+    /// The panel that ran it (`train`, `prune`, ...).
+    pub tab: String,
+    /// A short description for lists and legends.
+    pub label: String,
+    /// The method it stands for in a comparison ("k-WTA"), if any.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The id of the first run of the comparison it belongs to, if any.
+    #[serde(default)]
+    pub batch: Option<String>,
+    /// When it started (ms since the Unix epoch).
+    pub started_ms: f64,
+    /// Seconds it ran.
+    pub seconds: f64,
+    /// The compute backend ("WebGPU" or "CPU").
+    pub backend: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// What ran.
+    pub config: ExperimentConfig,
+    /// The result (slimmed), when it finished.
+    #[serde(default)]
+    pub result: Option<ExperimentResult>,
+    /// The live points measured so far (kept for runs that did not finish).
+    #[serde(default)]
+    pub live: Vec<LivePoint>,
+    /// Images (weights, masks).
+    #[serde(default)]
+    pub images: Vec<RunImage>,
+}
+
+impl RunRecord {
+    /// The panel, if the record names a known one.
+    pub fn panel(&self) -> Option<Tab> {
+        Tab::from_hash(&self.tab)
+    }
+}
+
+/// Drops what is too large to keep: IMP's weight values and masks.
+pub fn slim(result: ExperimentResult) -> ExperimentResult {
+    match result {
+        ExperimentResult::Imp(mut r) => {
+            r.masks = Default::default();
+            r.final_values = Vec::new();
+            r.dense_values = Vec::new();
+            ExperimentResult::Imp(r)
+        }
+        other => other,
+    }
+}
+
+/// A history or run file that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HistoryError {
+    /// Not JSON, or not a run.
+    #[error("this is not a bioplay run file ({0})")]
+    Syntax(String),
+    /// From a newer version of the app.
+    #[error("this file is format {found}; this version of the app reads format {FORMAT}")]
+    Format {
+        /// The file's format.
+        found: u32,
+    },
+    /// The run's parts do not fit together.
+    #[error("the run is inconsistent: {0}")]
+    Invalid(String),
+}
+
+/// The runs kept, newest last.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The format.
+    pub format: u32,
+    /// The runs.
+    pub runs: Vec<RunRecord>,
+}
+
+/// A run as exported to a file.
+#[derive(Serialize, Deserialize)]
+struct RunFile {
+    format: u32,
+    run: RunRecord,
+}
+
+impl History {
+    /// An empty history.
+    pub fn new() -> Self {
+        History {
+            format: FORMAT,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Reads a stored history, checking every run.
+    pub fn from_json(text: &str) -> Result<Self, HistoryError> {
+        let history: History =
+            serde_json::from_str(text).map_err(|e| HistoryError::Syntax(e.to_string()))?;
+        if history.format > FORMAT {
+            return Err(HistoryError::Format {
+                found: history.format,
+            });
+        }
+        for run in &history.runs {
+            check(run)?;
+        }
+        Ok(history)
+    }
+
+    /// The history as stored.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Adds or replaces (same id) a run.
+    pub fn put(&mut self, run: RunRecord) {
+        match self.runs.iter_mut().find(|r| r.id == run.id) {
+            Some(existing) => *existing = run,
+            None => self.runs.push(run),
+        }
+    }
+
+    /// Removes a run.
+    pub fn remove(&mut self, id: &str) {
+        self.runs.retain(|r| r.id != id);
+    }
+
+    /// A run by id.
+    pub fn get(&self, id: &str) -> Option<&RunRecord> {
+        self.runs.iter().find(|r| r.id == id)
+    }
+
+    /// The runs of one panel, newest first.
+    pub fn of(&self, tab: Tab) -> Vec<&RunRecord> {
+        self.runs
+            .iter()
+            .rev()
+            .filter(|r| r.panel() == Some(tab))
+            .collect()
+    }
+
+    /// An id not used yet, from a time stamp.
+    pub fn fresh_id(&self, now_ms: f64) -> String {
+        let mut n = now_ms.max(0.0) as u64;
+        loop {
+            let id = format!("run-{n}");
+            if self.get(&id).is_none() {
+                return id;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// A run as a file's JSON.
+pub fn export_run(run: &RunRecord) -> String {
+    serde_json::to_string_pretty(&RunFile {
+        format: FORMAT,
+        run: run.clone(),
+    })
+    .unwrap_or_default()
+}
+
+/// Reads an exported run file.
+pub fn import_run(text: &str) -> Result<RunRecord, HistoryError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format: Option<u32>,
+    }
+    let header: Header =
+        serde_json::from_str(text).map_err(|e| HistoryError::Syntax(e.to_string()))?;
+    match header.format {
+        None => return Err(HistoryError::Syntax("it has no format number".into())),
+        Some(found) if found > FORMAT => return Err(HistoryError::Format { found }),
+        Some(_) => {}
+    }
+    let file: RunFile =
+        serde_json::from_str(text).map_err(|e| HistoryError::Syntax(e.to_string()))?;
+    check(&file.run)?;
+    Ok(file.run)
+}
+
+/// The checks every run read from outside passes.
+fn check(run: &RunRecord) -> Result<(), HistoryError> {
+    let Some(tab) = run.panel() else {
+        return Err(HistoryError::Invalid(format!(
+            "unknown panel \u{201c}{}\u{201d}",
+            run.tab
+        )));
+    };
+    run.config
+        .validate()
+        .map_err(|e| HistoryError::Invalid(format!("its config: {e}")))?;
+    let expected = match &run.config.experiment {
+        ExperimentKind::Train(_) => Tab::Train,
+        ExperimentKind::Imp(_) => Tab::Prune,
+        ExperimentKind::Noise(_) => Tab::Noise,
+        ExperimentKind::Continual(_) => Tab::Continual,
+        ExperimentKind::Plasticity(_) => Tab::Plasticity,
+    };
+    if expected != tab {
+        return Err(HistoryError::Invalid(format!(
+            "a {} experiment filed under {}",
+            expected.label(),
+            tab.label()
+        )));
+    }
+    if let Some(result) = &run.result {
+        let fits = matches!(
+            (&run.config.experiment, result),
+            (ExperimentKind::Train(_), ExperimentResult::Train(_))
+                | (ExperimentKind::Imp(_), ExperimentResult::Imp(_))
+                | (ExperimentKind::Noise(_), ExperimentResult::Noise(_))
+                | (ExperimentKind::Continual(_), ExperimentResult::Continual(_))
+                | (
+                    ExperimentKind::Plasticity(_),
+                    ExperimentResult::Plasticity(_)
+                )
+        );
+        if !fits {
+            return Err(HistoryError::Invalid(
+                "its result is of another experiment than its config".into(),
+            ));
+        }
+    }
+    if run
+        .images
+        .iter()
+        .any(|i| !i.data_url.starts_with("data:image/png;base64,"))
+    {
+        return Err(HistoryError::Invalid(
+            "an image is not a PNG data URL".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form;
+
+    fn record(tab: Tab, id: &str) -> RunRecord {
+        let planned = form::build(tab, &form::defaults(tab)).expect("defaults build");
+        RunRecord {
+            id: id.into(),
+            tab: tab.id().into(),
+            label: "test".into(),
+            method: None,
+            batch: None,
+            started_ms: 1.0,
+            seconds: 2.0,
+            backend: "CPU".into(),
+            status: RunStatus::Cancelled,
+            config: planned[0].config.clone(),
+            result: None,
+            live: Vec::new(),
+            images: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn runs_round_trip_through_storage_and_files() {
+        let mut history = History::new();
+        history.put(record(Tab::Train, "a"));
+        history.put(record(Tab::Prune, "b"));
+        let mut changed = record(Tab::Train, "a");
+        changed.label = "renamed".into();
+        history.put(changed);
+        assert_eq!(history.runs.len(), 2);
+        let back = History::from_json(&history.to_json()).expect("reads");
+        assert_eq!(back, history);
+        assert_eq!(back.of(Tab::Train)[0].label, "renamed");
+        let file = export_run(&history.runs[1]);
+        assert_eq!(import_run(&file), Ok(history.runs[1].clone()));
+        assert_eq!(history.fresh_id(5.0), "run-5");
+    }
+
+    #[test]
+    fn broken_files_say_what_is_wrong() {
+        assert!(matches!(
+            import_run("{not json"),
+            Err(HistoryError::Syntax(_))
+        ));
+        assert!(matches!(import_run("[1, 2]"), Err(HistoryError::Syntax(_))));
+        assert!(matches!(
+            import_run(r#"{"format": 9, "run": {}}"#),
+            Err(HistoryError::Format { found: 9 })
+        ));
+        let mut wrong_tab = record(Tab::Train, "x");
+        wrong_tab.tab = "noise".into();
+        let error = import_run(&export_run(&wrong_tab)).expect_err("inconsistent");
+        assert!(error.to_string().contains("filed under Noise"), "{error}");
+        let mut bad_config = record(Tab::Train, "y");
+        bad_config.config.train.batch_size = 0;
+        let error = import_run(&export_run(&bad_config)).expect_err("invalid");
+        assert!(error.to_string().contains("batch_size"), "{error}");
+        // A truncated file is a syntax error, never a panic.
+        let file = export_run(&record(Tab::Noise, "z"));
+        for cut in (0..file.len()).step_by(97) {
+            assert!(import_run(&file[..cut]).is_err(), "cut at {cut}");
+        }
+        assert!(History::from_json("garbage").is_err());
+    }
+}

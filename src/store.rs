@@ -1,0 +1,211 @@
+//! The app's state shared by every panel: the run history, each panel's form values,
+//! which run each panel shows, the run in progress and its live points, and messages.
+//! History and forms are kept in the browser's local storage and survive a reload.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bioplay_engine::experiment::LivePoint;
+use leptos::prelude::*;
+
+use crate::browser;
+use crate::form::{self, Values};
+use crate::history::History;
+use crate::routes::Tab;
+
+const HISTORY_KEY: &str = "bioplay.history.v1";
+const HISTORY_BACKUP_KEY: &str = "bioplay.history.unreadable";
+const FORMS_KEY: &str = "bioplay.forms.v1";
+
+/// A message shown in a panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `error` or `info` (the CSS class).
+    pub kind: &'static str,
+    /// What happened.
+    pub text: String,
+    /// The test id.
+    pub testid: &'static str,
+}
+
+impl Notice {
+    /// A problem.
+    pub fn error(testid: &'static str, text: impl Into<String>) -> Self {
+        Notice {
+            kind: "error",
+            text: text.into(),
+            testid,
+        }
+    }
+
+    /// News.
+    pub fn info(testid: &'static str, text: impl Into<String>) -> Self {
+        Notice {
+            kind: "info",
+            text: text.into(),
+            testid,
+        }
+    }
+}
+
+/// The run in progress, as shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobState {
+    /// The panel running it.
+    pub tab: Tab,
+    /// Which of the planned runs (1-based) and how many.
+    pub index: usize,
+    /// Runs planned.
+    pub count: usize,
+    /// What is running, in words.
+    pub phase: String,
+    /// Fraction done, in [0, 1].
+    pub fraction: f64,
+    /// Work units done per second so far.
+    pub rate: f64,
+    /// Seconds left, estimated.
+    pub seconds_left: Option<f64>,
+    /// The latest training loss.
+    pub loss: Option<f64>,
+    /// Paused by the user.
+    pub paused: bool,
+}
+
+/// The shared state (cheap to copy: signals).
+#[derive(Clone, Copy)]
+pub struct Store {
+    /// Every run kept.
+    pub history: RwSignal<History>,
+    /// Each panel's form values, by tab id.
+    pub forms: RwSignal<BTreeMap<String, Values>>,
+    /// The run each panel shows, by tab id.
+    pub selected: RwSignal<BTreeMap<String, String>>,
+    /// Runs overlaid on the charts of their panel.
+    pub overlays: RwSignal<BTreeSet<String>>,
+    /// The run in progress.
+    pub job: RwSignal<Option<JobState>>,
+    /// Its live points.
+    pub live: RwSignal<Vec<LivePoint>>,
+    /// A message per panel, by tab id.
+    pub notices: RwSignal<BTreeMap<String, Notice>>,
+    /// Why runs or forms could not be kept, if they could not.
+    pub storage_problem: RwSignal<Option<String>>,
+}
+
+impl Store {
+    /// Reads what the last visit kept.
+    pub fn load() -> Self {
+        let mut problem = None;
+        let history = match browser::load(HISTORY_KEY) {
+            None => History::new(),
+            Some(text) => match History::from_json(&text) {
+                Ok(h) => h,
+                Err(e) => {
+                    // Set the unreadable text aside rather than overwrite it.
+                    let _ = browser::save(HISTORY_BACKUP_KEY, &text);
+                    problem = Some(format!(
+                        "The saved runs could not be read ({e}). They were set aside under \
+                         \u{201c}{HISTORY_BACKUP_KEY}\u{201d} in this site's storage, and the \
+                         history starts empty."
+                    ));
+                    History::new()
+                }
+            },
+        };
+        let forms = browser::load(FORMS_KEY)
+            .and_then(|t| serde_json::from_str::<BTreeMap<String, Values>>(&t).ok())
+            .unwrap_or_default();
+        Store {
+            history: RwSignal::new(history),
+            forms: RwSignal::new(forms),
+            selected: RwSignal::new(BTreeMap::new()),
+            overlays: RwSignal::new(BTreeSet::new()),
+            job: RwSignal::new(None),
+            live: RwSignal::new(Vec::new()),
+            notices: RwSignal::new(BTreeMap::new()),
+            storage_problem: RwSignal::new(problem),
+        }
+    }
+
+    /// Keeps the history in storage; a failure is shown, the runs stay in the page.
+    pub fn save_history(&self) {
+        let text = self.history.with_untracked(History::to_json);
+        match browser::save(HISTORY_KEY, &text) {
+            Ok(()) => {
+                if self
+                    .storage_problem
+                    .with_untracked(|p| p.as_deref().is_some_and(|p| p.starts_with("Runs")))
+                {
+                    self.storage_problem.set(None);
+                }
+            }
+            Err(e) => self.storage_problem.set(Some(format!(
+                "Runs could not be saved in this browser ({e}). They stay here until the page \
+                 closes; delete old runs to make room."
+            ))),
+        }
+    }
+
+    /// Empties the history, in the page and in storage.
+    pub fn clear_history(&self) {
+        self.history.set(History::new());
+        self.selected.set(BTreeMap::new());
+        self.overlays.set(BTreeSet::new());
+        self.save_history();
+    }
+
+    /// A panel's form values (defaults for fields never set).
+    pub fn values(&self, tab: Tab) -> Values {
+        let mut values = form::defaults(tab);
+        self.forms.with(|f| {
+            if let Some(saved) = f.get(tab.id()) {
+                for (k, v) in saved {
+                    if values.contains_key(k) {
+                        values.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        });
+        values
+    }
+
+    /// Replaces a panel's form values and keeps them.
+    pub fn set_values(&self, tab: Tab, values: Values) {
+        self.forms.update(|f| {
+            f.insert(tab.id().to_owned(), values);
+        });
+        let text = self
+            .forms
+            .with_untracked(|f| serde_json::to_string(f).unwrap_or_default());
+        // Forms are a convenience: a full storage only loses them at the next visit.
+        let _ = browser::save(FORMS_KEY, &text);
+    }
+
+    /// Shows a message in a panel (`None` clears it).
+    pub fn notify(&self, tab: Tab, notice: Option<Notice>) {
+        self.notices.update(|n| match notice {
+            Some(notice) => {
+                n.insert(tab.id().to_owned(), notice);
+            }
+            None => {
+                n.remove(tab.id());
+            }
+        });
+    }
+
+    /// Shows `run_id` in its panel.
+    pub fn select(&self, tab: Tab, run_id: &str) {
+        self.selected.update(|s| {
+            s.insert(tab.id().to_owned(), run_id.to_owned());
+        });
+    }
+}
+
+/// The store of the current app (provided by [`crate::app::App`]).
+pub fn use_store() -> Store {
+    expect_context::<Store>()
+}
+
+/// Clears the saved forms (used with clearing the history).
+pub fn forget_forms() {
+    browser::forget(FORMS_KEY);
+}

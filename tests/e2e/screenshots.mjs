@@ -1,0 +1,53 @@
+// Screenshots of each panel after a run, for the README (docs/screenshots/). Not a test:
+// `make screenshots` runs it against `make dist`. Runs are larger than the tests' so the
+// curves mean something, and use the CPU backend, which is faster than software WebGPU
+// for these small networks.
+import { mkdir } from "node:fs/promises";
+import { launch, openPage, waitForStartup } from "./browser.js";
+import { serve } from "./server.js";
+import { link } from "./links.js";
+
+const DIST = new URL("../../dist/", import.meta.url).pathname;
+const OUT = new URL("../../docs/screenshots/", import.meta.url).pathname;
+
+const RUNS = {
+  train: [{ train_samples: 4000, test_samples: 1000, epochs: 3, eval_every: 20 }],
+  prune: [{ train_samples: 2000, test_samples: 1000, epochs: 2, rounds: 6, control_mask: true }],
+  noise: [{ train_samples: 2000, test_samples: 1000, epochs: 2, seeds: 3, rounds: 5 }],
+  continual: [{ train_samples: 2000, test_samples: 500, hidden: "256, 256", epochs: 2, tasks: 3, m_kwta_sparse: true }],
+  plasticity: [{ train_samples: 2000, test_samples: 1000, epochs: 2 }],
+};
+
+const server = await serve(DIST);
+const browser = await launch({ webgpu: false });
+await mkdir(OUT, { recursive: true });
+try {
+  for (const [tab, runs] of Object.entries(RUNS)) {
+    const { page, close } = await openPage(browser, { width: 1280, height: 900 });
+    for (const values of runs) {
+      await page.goto(server.url + "?backend=cpu" + link(tab, values));
+      await waitForStartup(page);
+      const panel = page.locator(`[data-testid="panel-${tab}"]`);
+      const run = panel.locator('[data-testid="run"]');
+      await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+      const before = await panel.locator('[data-testid="run-row"][data-status="finished"]').count();
+      const t0 = Date.now();
+      await run.click();
+      await page.waitForFunction(
+        (n) =>
+          document.querySelectorAll('[data-testid="run-row"][data-status="finished"]').length > n &&
+          !document.querySelector('[data-testid="progress"]'),
+        before,
+        { timeout: 900_000 },
+      );
+      const after = await panel.locator('[data-testid="run-row"]').count();
+      console.log(`${tab}: ${after - before} run(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    await page.locator('[data-testid="link-restored"] button').click().catch(() => {});
+    await page.screenshot({ path: `${OUT}${tab}.png`, fullPage: true });
+    await close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
