@@ -58,7 +58,12 @@ fn accuracy_chart(id: &str, title: &str, x_label: &str) -> ChartSpec {
 }
 
 fn loss_chart() -> ChartSpec {
-    ChartSpec::new("loss", "Training loss", "step", "mean cross-entropy")
+    ChartSpec::new(
+        "loss",
+        "Loss: training chunks and test set",
+        "step",
+        "mean cross-entropy",
+    )
 }
 
 fn weights_chart() -> ChartSpec {
@@ -127,7 +132,15 @@ pub fn live_charts(tab: Tab, points: &[LivePoint]) -> Vec<ChartSpec> {
     let mut accuracy = accuracy_chart("accuracy", "Test accuracy while training", "step");
     accuracy.series = series_of(LivePlot::TestAccuracy, curves);
     let mut loss = loss_chart();
-    loss.series = series_of(LivePlot::TrainLoss, curves);
+    let suffixed = |plot: LivePlot, suffix: &'static str| {
+        series_of(plot, curves).into_iter().map(move |mut s| {
+            s.name = format!("{} ({suffix})", s.name);
+            s
+        })
+    };
+    loss.series = suffixed(LivePlot::TrainLoss, "train")
+        .chain(suffixed(LivePlot::TestLoss, "test"))
+        .collect();
     let mut charts = Vec::new();
     match tab {
         Tab::Train | Tab::Plasticity => {}
@@ -160,10 +173,16 @@ fn run_name(run: &RunRecord) -> String {
     run.method.clone().unwrap_or_else(|| run.label.clone())
 }
 
-fn fit_series(name: &str, fit: &FitResult) -> (Series, Series) {
-    let acc = fit.curve.iter().map(|&(s, a)| (s as f64, a)).collect();
-    let loss = fit.losses.iter().map(|&(s, l)| (s as f64, l)).collect();
-    (Series::new(name, acc), Series::new(name, loss))
+/// The test-accuracy curve of a fit, and its training and test loss curves.
+fn fit_series(name: &str, fit: &FitResult) -> (Series, [Series; 2]) {
+    let points = |v: &[(u64, f64)]| v.iter().map(|&(s, y)| (s as f64, y)).collect();
+    (
+        Series::new(name, points(&fit.curve)),
+        [
+            Series::new(format!("{name} (train)"), points(&fit.losses)),
+            Series::new(format!("{name} (test)"), points(&fit.test_losses)),
+        ],
+    )
 }
 
 /// The charts of a finished run, with `overlays` (other runs of the same panel) drawn in
@@ -204,7 +223,7 @@ fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<ChartSpec> 
             let mut a = accuracy_chart("accuracy", "Test accuracy", "step");
             a.series.push(acc);
             let mut l = loss_chart();
-            l.series.push(loss);
+            l.series.extend(loss);
             vec![a, l]
         }
         ExperimentResult::Imp(r) => {
@@ -305,7 +324,7 @@ fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<ChartSpec> 
             for run in [&r.backprop, &r.oja] {
                 let (acc, loss) = fit_series(&named(prefix, &run.label), &run.fit);
                 a.series.push(acc);
-                l.series.push(loss);
+                l.series.extend(loss);
                 let layers = run.row_norms.first().map_or(0, |n| n.1.len());
                 for layer in 0..layers {
                     let points = run
@@ -584,7 +603,8 @@ pub fn noise_preview(
     GrayImage::grid(&tiles, sigmas.len())
 }
 
-#[cfg(test)]
+// The tests run the engine with pollster, a native-only dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::history::RunStatus;

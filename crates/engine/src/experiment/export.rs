@@ -17,6 +17,9 @@ pub fn rows(result: &ExperimentResult) -> Vec<Row> {
             for (step, loss) in &r.fit.losses {
                 rows.push(("model".into(), *step as f64, "train_loss".into(), *loss));
             }
+            for (step, loss) in &r.fit.test_losses {
+                rows.push(("model".into(), *step as f64, "test_loss".into(), *loss));
+            }
         }
         ExperimentResult::Imp(r) => {
             for round in &r.rounds {
@@ -120,6 +123,9 @@ pub fn rows(result: &ExperimentResult) -> Vec<Row> {
                 for (step, loss) in &run.fit.losses {
                     rows.push((run.label.clone(), *step as f64, "train_loss".into(), *loss));
                 }
+                for (step, loss) in &run.fit.test_losses {
+                    rows.push((run.label.clone(), *step as f64, "test_loss".into(), *loss));
+                }
                 for (step, norms) in &run.row_norms {
                     for (layer, n) in norms.iter().enumerate() {
                         rows.push((
@@ -177,6 +183,7 @@ mod tests {
             final_loss: 1.25,
             curve: vec![(2, 0.25), (4, 0.5)],
             losses: vec![(4, 1.25)],
+            test_losses: vec![(4, 1.5)],
         };
         let result = ExperimentResult::Train(TrainingResult {
             fit,
@@ -190,7 +197,8 @@ mod tests {
             "series,x,metric,value\n\
              model,2,test_accuracy,0.25\n\
              model,4,test_accuracy,0.5\n\
-             model,4,train_loss,1.25\n"
+             model,4,train_loss,1.25\n\
+             model,4,test_loss,1.5\n"
         );
     }
 }

@@ -290,6 +290,8 @@ pub enum LivePlot {
     TrainLoss,
     /// Test accuracy against step.
     TestAccuracy,
+    /// Mean test loss against step.
+    TestLoss,
     /// Final test accuracy against the fraction of weights remaining (one point per IMP
     /// round and series).
     AccuracyVsRemaining,
@@ -475,6 +477,9 @@ pub struct FitResult {
     pub curve: Vec<(u64, f64)>,
     /// (step, mean training loss of the chunk ending there).
     pub losses: Vec<(u64, f64)>,
+    /// (step, mean test loss) at each evaluation.
+    #[serde(default)]
+    pub test_losses: Vec<(u64, f64)>,
 }
 
 impl FitResult {
@@ -487,6 +492,7 @@ impl FitResult {
             final_loss: f64::NAN,
             curve: Vec::new(),
             losses: Vec::new(),
+            test_losses: Vec::new(),
         }
     }
 
@@ -496,6 +502,8 @@ impl FitResult {
             .extend(later.curve.iter().map(|(s, a)| (s + offset, *a)));
         self.losses
             .extend(later.losses.iter().map(|(s, l)| (s + offset, *l)));
+        self.test_losses
+            .extend(later.test_losses.iter().map(|(s, l)| (s + offset, *l)));
         if later.best_accuracy > self.best_accuracy {
             self.best_accuracy = later.best_accuracy;
             self.best_step = later.best_step + offset;
@@ -534,6 +542,7 @@ impl Fit<'_> {
     ) -> Result<FitResult, RunError> {
         let mut curve = Vec::new();
         let mut losses = Vec::new();
+        let mut test_losses = Vec::new();
         let mut done = 0u64;
         let mut next_eval = self.eval_every.max(1);
         let mut final_loss = f64::NAN;
@@ -549,7 +558,9 @@ impl Fit<'_> {
             if done == next_eval || done == steps {
                 let eval = trainer.evaluate(&self.test).await?;
                 curve.push((done, eval.accuracy()));
+                test_losses.push((done, eval.loss));
                 tracker.curve_point(LivePlot::TestAccuracy, done, eval.accuracy());
+                tracker.curve_point(LivePlot::TestLoss, done, eval.loss);
                 work += eval_cost(self.test.indices.len(), trainer.spec().batch_size);
                 next_eval = (done + self.eval_every.max(1)).min(steps);
             }
@@ -566,6 +577,7 @@ impl Fit<'_> {
             final_loss,
             curve,
             losses,
+            test_losses,
         })
     }
 }
