@@ -9,7 +9,7 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce screenshots clean-dist
+.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce screenshots bench clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
@@ -49,6 +49,14 @@ datasets:
 
 test-e2e:
 	$(ENV) node --test --test-concurrency=1 tests/e2e/
+
+## bench: training throughput of the app's WebGPU and CPU paths (headless Chromium) and the
+## native runner on the same workloads, as one table
+bench: bootstrap
+	$(ENV) trunk build --release --locked --features bench --public-url ./ --dist build/bench-dist
+	mkdir -p build/bench
+	$(ENV) cargo run --release --locked -p bioplay-runner -- bench --json build/bench/native.json
+	$(ENV) node scripts/bench.mjs build/bench-dist build/bench/native.json dist
 
 ## screenshots: docs/screenshots/<panel>.png after a run in each panel (needs `make dist`)
 screenshots:

@@ -18,6 +18,8 @@ pub mod views;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
+pub mod bench_page;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
@@ -63,6 +65,14 @@ pub fn start() {
         .and_then(|d| d.get_element_by_id("boot"))
     {
         boot.remove();
+    }
+    #[cfg(feature = "bench")]
+    if web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .is_some_and(|h| h.starts_with("#/bench"))
+    {
+        leptos::mount::mount_to_body(bench_page::BenchPage);
+        return;
     }
     leptos::mount::mount_to_body(app::App);
 }

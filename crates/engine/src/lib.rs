@@ -8,6 +8,7 @@
 //! Architecture invariant: this crate never depends on `leptos`, `web-sys` or any other
 //! browser API, and builds for both `wasm32-unknown-unknown` and native targets.
 
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod device;

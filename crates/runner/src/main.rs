@@ -3,8 +3,8 @@
 //! The same engine code and the same JSON configs as the web app, run outside the browser
 //! so results can be reproduced and compared: `bioplay run <config.json>` writes the result
 //! as JSON and CSV; `bioplay reference --quick` measures the papers' claims and prints one
-//! table; `bioplay preset <name>` prints a ready-made config to start from; `bioplay probe`
-//! checks a device.
+//! table; `bioplay preset <name>` prints a ready-made config to start from; `bioplay bench`
+//! times training throughput; `bioplay probe` checks a device.
 
 /// Prints to stdout; a closed pipe (`bioplay ... | head`) ends output quietly instead of
 /// panicking, as ripgrep does.
@@ -21,6 +21,7 @@ macro_rules! say {
     }};
 }
 
+mod bench;
 mod output;
 mod progress;
 mod reference;
@@ -28,7 +29,8 @@ mod reference;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bioplay_engine::data::{Dataset, DatasetError, shipped};
+use bioplay_engine::bench::Workload;
+use bioplay_engine::data::{Dataset, DatasetError, Shipped, shipped};
 use bioplay_engine::device::{self, BackendKind};
 use bioplay_engine::experiment::presets::{self, ContinualMethod, OjaSetting};
 use bioplay_engine::experiment::{self, ConfigLoadError, ExperimentConfig, ExperimentResult};
@@ -89,6 +91,25 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Times training throughput on the benchmark workloads (plain SGD from seeded weights)
+    /// and prints samples per second, time to the first step and the guard loss.
+    Bench {
+        /// Workloads to run (default: all): mlp-1, mlp-64, mlp-256, cnn-64.
+        #[arg(long = "workload", value_parser = parse_workload)]
+        workloads: Vec<Workload>,
+        /// Timed steps per workload (default: each workload's own).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Steps between loss read-backs (as the app's chunks).
+        #[arg(long, default_value_t = 10)]
+        steps_per_read: usize,
+        /// Also write the results as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Directory with the shipped datasets.
+        #[arg(long, default_value_os_t = shipped::repo_data_dir())]
+        data_dir: PathBuf,
+    },
     /// Checks a compute backend with a small autodiff computation against its exact answer.
     Probe {
         /// Backend to check: `cpu` (Burn's flex backend).
@@ -98,6 +119,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_workload(id: &str) -> Result<Workload, String> {
+    Workload::from_id(id).ok_or_else(|| {
+        let known: Vec<&str> = Workload::ALL.iter().map(|w| w.id()).collect();
+        format!("unknown workload {id:?}; one of: {}", known.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -317,6 +345,26 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
         }
         Command::Preset { name, quick } => {
             say!("{}", name.config(quick).to_json());
+            Ok(())
+        }
+        Command::Bench {
+            workloads,
+            steps,
+            steps_per_read,
+            json,
+            data_dir,
+        } => {
+            let workloads = if workloads.is_empty() {
+                Workload::ALL.to_vec()
+            } else {
+                workloads
+            };
+            let data = Shipped::Mnist.load(&data_dir)?;
+            let results = bench::run_all(&workloads, steps, steps_per_read, &data)?;
+            say!("{}", bench::table(&results).trim_end());
+            if let Some(path) = json {
+                output::write(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+            }
             Ok(())
         }
         Command::Probe { backend, json } => {

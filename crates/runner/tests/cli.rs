@@ -168,3 +168,44 @@ fn presets_print_valid_configs() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn bench_prints_a_table_and_writes_json() {
+    let dir = scratch("bench");
+    let json = dir.join("bench.json");
+    let json_arg = json.to_string_lossy().into_owned();
+    let out = bioplay(&[
+        "bench",
+        "--workload",
+        "mlp-64",
+        "--steps",
+        "3",
+        "--json",
+        &json_arg,
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("| LeNet-300-100, batch 64 | native CPU | 3 |"),
+        "{stdout}"
+    );
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("valid");
+    assert_eq!(results[0]["workload"], "mlp-64");
+    assert!(
+        results[0]["samples_per_s"]
+            .as_f64()
+            .is_some_and(|v| v > 0.0)
+    );
+    let out = bioplay(&["bench", "--workload", "gpt-5"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("one of: mlp-1, mlp-64, mlp-256, cnn-64"),
+        "{stderr}"
+    );
+}

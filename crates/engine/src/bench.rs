@@ -1,0 +1,200 @@
+//! Training-throughput workloads, the same natively and in the browser: a fixed model, batch
+//! size and number of plain-SGD steps from seeded initial weights, timed.
+//!
+//! What a run reports: the time to the first step (start-up, shader compilation and
+//! allocation included), samples per second over the timed steps, and the test loss on a
+//! fixed set of samples afterwards. The loss is the correctness guard: two implementations
+//! (or devices) that do the same work from the same weights on the same batches agree on
+//! it, so nobody wins by doing less.
+
+use serde::{Deserialize, Serialize};
+use web_time::Instant;
+
+use crate::data::Dataset;
+use crate::experiment::RunError;
+use crate::model::{ModelSpec, Network};
+use crate::optim::OptimizerSpec;
+use crate::prune::Masks;
+use crate::rng::Rng;
+use crate::tensor_io::download_scalar;
+use crate::train::{Samples, TrainSpec, Trainer};
+
+/// The learning rate of every workload (plain SGD, no momentum, so other frameworks can do
+/// exactly the same update).
+pub const LEARNING_RATE: f64 = 0.05;
+/// Test samples the guard loss is measured on.
+pub const GUARD_SAMPLES: usize = 512;
+/// Seed of the initial weights and the batch order.
+pub const SEED: u64 = 42;
+
+/// A model and a batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Workload {
+    /// LeNet-300-100, batch 1 (online learning).
+    #[serde(rename = "mlp-1")]
+    Mlp1,
+    /// LeNet-300-100, batch 64.
+    #[serde(rename = "mlp-64")]
+    Mlp64,
+    /// LeNet-300-100, batch 256.
+    #[serde(rename = "mlp-256")]
+    Mlp256,
+    /// The LeNet-5-like CNN, batch 64.
+    #[serde(rename = "cnn-64")]
+    Cnn64,
+}
+
+impl Workload {
+    /// Every workload, in table order.
+    pub const ALL: [Workload; 4] = [
+        Workload::Mlp1,
+        Workload::Mlp64,
+        Workload::Mlp256,
+        Workload::Cnn64,
+    ];
+
+    /// The identifier used on command lines and in result files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Workload::Mlp1 => "mlp-1",
+            Workload::Mlp64 => "mlp-64",
+            Workload::Mlp256 => "mlp-256",
+            Workload::Cnn64 => "cnn-64",
+        }
+    }
+
+    /// A label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Workload::Mlp1 => "LeNet-300-100, batch 1",
+            Workload::Mlp64 => "LeNet-300-100, batch 64",
+            Workload::Mlp256 => "LeNet-300-100, batch 256",
+            Workload::Cnn64 => "LeNet-5 CNN, batch 64",
+        }
+    }
+
+    /// The workload an identifier names.
+    pub fn from_id(id: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.id() == id)
+    }
+
+    /// The network.
+    pub fn model(self) -> ModelSpec {
+        match self {
+            Workload::Cnn64 => ModelSpec::lenet5(),
+            _ => ModelSpec::lenet_300_100(),
+        }
+    }
+
+    /// Samples per step.
+    pub fn batch_size(self) -> usize {
+        match self {
+            Workload::Mlp1 => 1,
+            Workload::Mlp64 | Workload::Cnn64 => 64,
+            Workload::Mlp256 => 256,
+        }
+    }
+
+    /// Timed steps by default: enough for a steady rate, few enough for a quick table.
+    pub fn default_steps(self) -> usize {
+        match self {
+            Workload::Mlp1 => 200,
+            Workload::Mlp64 => 100,
+            Workload::Mlp256 => 50,
+            Workload::Cnn64 => 30,
+        }
+    }
+}
+
+/// What one timed run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// The workload.
+    pub workload: Workload,
+    /// The timed steps (after the first).
+    pub steps: usize,
+    /// Milliseconds to the end of the first step, from building the network.
+    pub first_step_ms: f64,
+    /// Samples per second over the timed steps.
+    pub samples_per_s: f64,
+    /// Mean test loss on [`GUARD_SAMPLES`] fixed samples after all the steps.
+    pub guard_loss: f64,
+}
+
+/// Trains `workload` on `dataset` for one step and then `steps` timed steps, reading the
+/// loss back once per `steps_per_read` steps (as the app does per chunk).
+pub async fn run(
+    workload: Workload,
+    steps: usize,
+    steps_per_read: usize,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+) -> Result<BenchResult, RunError> {
+    let begin = Instant::now();
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
+    let params = net.init(&mut Rng::derive(SEED, 1), device);
+    let spec = TrainSpec {
+        optimizer: OptimizerSpec::sgd(LEARNING_RATE),
+        batch_size: workload.batch_size(),
+        epochs: 1,
+        oja: None,
+    };
+    let masks = Masks::dense(net.params());
+    let mut trainer = Trainer::new(net, params, masks, spec, device, SEED);
+    let split = dataset.split(1.0 / 6.0, SEED);
+    let train = Samples::new(dataset, &split.train);
+    trainer.train(&train, 1).await?;
+    let first_step_ms = begin.elapsed().as_secs_f64() * 1000.0;
+    let timed = Instant::now();
+    let mut done = 0;
+    while done < steps {
+        let n = steps_per_read.max(1).min(steps - done);
+        trainer.train(&train, n).await?;
+        done += n;
+    }
+    // The last step's update may still be queued (lazy backends): wait for every weight.
+    let total = trainer
+        .params()
+        .iter()
+        .map(|p| p.clone().sum())
+        .reduce(|a, b| a + b);
+    if let Some(total) = total {
+        download_scalar(total).await?;
+    }
+    let seconds = timed.elapsed().as_secs_f64().max(1e-9);
+    let guard = &split.test[..GUARD_SAMPLES.min(split.test.len())];
+    let guard_loss = trainer.evaluate(&Samples::new(dataset, guard)).await?.loss;
+    Ok(BenchResult {
+        workload,
+        steps,
+        first_step_ms,
+        samples_per_s: (steps * workload.batch_size()) as f64 / seconds,
+        guard_loss,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pollster::block_on;
+
+    #[test]
+    fn a_run_is_reproducible_and_its_loss_depends_on_the_work_done() {
+        let data = Dataset::synthetic(600, 28, 10, 3);
+        let device = crate::device::cpu();
+        let a = block_on(run(Workload::Mlp64, 4, 2, &data, &device)).expect("runs");
+        let b = block_on(run(Workload::Mlp64, 4, 4, &data, &device)).expect("runs");
+        // Reading the loss more or less often changes nothing computed.
+        assert!((a.guard_loss - b.guard_loss).abs() < 1e-6, "{a:?} {b:?}");
+        assert!(a.samples_per_s > 0.0 && a.first_step_ms > 0.0);
+        // Fewer steps, another loss: the guard notices skipped work.
+        let c = block_on(run(Workload::Mlp64, 2, 2, &data, &device)).expect("runs");
+        assert!((a.guard_loss - c.guard_loss).abs() > 1e-4, "{a:?} {c:?}");
+        for w in Workload::ALL {
+            assert_eq!(Workload::from_id(w.id()), Some(w));
+            let json = serde_json::to_string(&w).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", w.id()), "file names match the CLI");
+        }
+    }
+}

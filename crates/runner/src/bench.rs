@@ -1,0 +1,45 @@
+//! `bioplay bench`: the engine's benchmark workloads on the native CPU backend, as a table
+//! (and JSON for the `make bench` driver, which puts them beside the browser's figures).
+
+use bioplay_engine::bench::{self, BenchResult, Workload};
+use bioplay_engine::data::Dataset;
+use bioplay_engine::device;
+
+use crate::RunnerError;
+
+/// Runs each workload once on the CPU.
+pub fn run_all(
+    workloads: &[Workload],
+    steps: Option<usize>,
+    steps_per_read: usize,
+    data: &Dataset,
+) -> Result<Vec<BenchResult>, RunnerError> {
+    let cpu = device::cpu();
+    workloads
+        .iter()
+        .map(|&w| {
+            let steps = steps.unwrap_or_else(|| w.default_steps());
+            let result = pollster::block_on(bench::run(w, steps, steps_per_read, data, &cpu))?;
+            Ok(result)
+        })
+        .collect()
+}
+
+/// The results as a Markdown table.
+pub fn table(results: &[BenchResult]) -> String {
+    let mut out = String::from(
+        "| workload | backend | steps | first step | samples/s | guard loss |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for r in results {
+        out.push_str(&format!(
+            "| {} | native CPU | {} | {:.0} ms | {:.0} | {:.4} |\n",
+            r.workload.label(),
+            r.steps,
+            r.first_step_ms,
+            r.samples_per_s,
+            r.guard_loss
+        ));
+    }
+    out
+}
