@@ -50,12 +50,14 @@ datasets:
 test-e2e:
 	$(ENV) node --test --test-concurrency=1 tests/e2e/
 
-## bench: training throughput of the app's WebGPU and CPU paths (headless Chromium) and the
-## native runner on the same workloads, as one table
+## bench: training throughput of the app's WebGPU and CPU paths and of TensorFlow.js's
+## WebGPU, WebGL and WASM backends (headless Chromium), and of the native runner, as tables
 bench: bootstrap
 	$(ENV) trunk build --release --locked --features bench --public-url ./ --dist build/bench-dist
 	mkdir -p build/bench
-	$(ENV) cargo run --release --locked -p bioplay-runner -- bench --json build/bench/native.json
+	$(ENV) cargo run --release --locked -p bioplay-runner -- bench --json build/bench/native.json \
+		--export build/bench-dist/tfjs/plans
+	@test -d bench/node_modules/@tensorflow/tfjs || npm ci --prefix bench --no-audit --no-fund
 	$(ENV) node scripts/bench.mjs build/bench-dist build/bench/native.json dist
 
 ## screenshots: docs/screenshots/<panel>.png after a run in each panel (needs `make dist`)

@@ -280,7 +280,7 @@ fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<ChartSpec> 
             let mut c = forgetting_chart(r.tasks);
             for j in 0..r.tasks {
                 let points = (j..r.tasks)
-                    .filter_map(|i| r.accuracy[i][j].map(|a| ((i + 1) as f64, a)))
+                    .filter_map(|i| cell(&r.accuracy, i, j).map(|a| ((i + 1) as f64, a)))
                     .collect();
                 c.series.push(Series::new(
                     named(prefix, &format!("task {}", j + 1)),
@@ -349,6 +349,15 @@ fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<ChartSpec> 
     }
 }
 
+/// `R[i][j]`, if the matrix has it (an imported file may be ragged).
+fn cell(accuracy: &[Vec<Option<f64>>], i: usize, j: usize) -> Option<f64> {
+    accuracy
+        .get(i)
+        .and_then(|row| row.get(j))
+        .copied()
+        .flatten()
+}
+
 /// The accuracy matrix of a continual run, as a heatmap.
 pub fn continual_heatmap(run: &RunRecord) -> Option<Heatmap> {
     let Some(ExperimentResult::Continual(r)) = &run.result else {
@@ -400,12 +409,14 @@ pub fn tables(run: &RunRecord, compared: &[&RunRecord]) -> Vec<Table> {
             let layers = r.rounds.first().map_or(0, |round| round.layers.len());
             let rows = (0..layers)
                 .map(|l| {
-                    let mut row = vec![r.rounds[0].layers[l].name.clone()];
-                    row.extend(
-                        r.rounds
-                            .iter()
-                            .map(|round| pct(round.layers[l].remaining())),
-                    );
+                    let name = r.rounds[0].layers.get(l).map(|x| x.name.clone());
+                    let mut row = vec![name.unwrap_or_default()];
+                    row.extend(r.rounds.iter().map(|round| {
+                        round
+                            .layers
+                            .get(l)
+                            .map_or("–".into(), |x| pct(x.remaining()))
+                    }));
                     row
                 })
                 .collect();
@@ -732,6 +743,33 @@ mod tests {
             )
             .contains("MLP 300-100")
         );
+    }
+
+    #[test]
+    fn inconsistent_imported_results_draw_without_panicking() {
+        let (mut a, _) = run(Tab::Continual, SMALL);
+        if let Some(ExperimentResult::Continual(r)) = &mut a.result {
+            r.tasks = 7;
+            r.accuracy.truncate(1);
+            r.accuracy[0].clear();
+        }
+        assert!(!result_charts(&a, &[]).is_empty());
+        let _ = (tables(&a, &[]), continual_heatmap(&a), headline(&a));
+        let (mut b, _) = run(Tab::Prune, SMALL);
+        if let Some(ExperimentResult::Imp(r)) = &mut b.result {
+            r.rounds[1].layers.clear();
+        }
+        let t = tables(&b, &[]);
+        assert!(t[1].rows[0].contains(&"–".to_owned()), "{t:?}");
+        let (mut c, _) = run(Tab::Noise, SMALL);
+        if let Some(ExperimentResult::Noise(r)) = &mut c.result {
+            r.dense.mean.clear();
+            r.sparse.sd.clear();
+        }
+        let _ = (result_charts(&c, &[]), tables(&c, &[]));
+        let csv = bioplay_engine::experiment::export::to_csv(c.result.as_ref().expect("result"))
+            .expect("writes");
+        assert!(csv.starts_with("series,x,metric,value"));
     }
 
     #[test]

@@ -17,10 +17,11 @@ const TYPES = {
 /**
  * Starts a server on 127.0.0.1 with a free port.
  * @param {string} root directory to serve
- * @param {{prefix?: string, breakWasm?: boolean, breakJs?: boolean}} options
+ * @param {{prefix?: string, breakWasm?: boolean, breakJs?: boolean, isolated?: boolean}} options
+ *   `isolated` sends the cross-origin isolation headers that threads in wasm need.
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false, breakJs = false } = {}) {
+export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false, breakJs = false, isolated = false } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -41,9 +42,13 @@ export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false,
     try {
       const info = await stat(file);
       const body = await readFile(info.isDirectory() ? join(file, "index.html") : file);
+      const isolation = isolated
+        ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" }
+        : {};
       res.writeHead(200, {
         "content-type": TYPES[extname(file)] || "application/octet-stream",
         "cache-control": "no-store",
+        ...isolation,
       });
       res.end(body);
     } catch {

@@ -134,12 +134,7 @@ pub async fn run(
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
     let params = net.init(&mut Rng::derive(SEED, 1), device);
-    let spec = TrainSpec {
-        optimizer: OptimizerSpec::sgd(LEARNING_RATE),
-        batch_size: workload.batch_size(),
-        epochs: 1,
-        oja: None,
-    };
+    let spec = train_spec(workload);
     let masks = Masks::dense(net.params());
     let mut trainer = Trainer::new(net, params, masks, spec, device, SEED);
     let split = dataset.split(1.0 / 6.0, SEED);
@@ -174,6 +169,68 @@ pub async fn run(
     })
 }
 
+/// Everything another implementation needs to do exactly the work [`run`] does: the
+/// initial parameters (Burn's layouts: dense `[inputs, outputs]`, convolution
+/// `[out, in, k, k]`), the dataset indices of every batch in order, and the guard samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchPlan {
+    /// The workload.
+    pub workload: Workload,
+    /// Learning rate of plain SGD.
+    pub learning_rate: f64,
+    /// Batch size.
+    pub batch_size: usize,
+    /// The parameters: name, shape and initial values.
+    pub params: Vec<(String, Vec<usize>, Vec<f32>)>,
+    /// Dataset indices of the samples of step 0, step 1, ... (`batch_size` each, except
+    /// the last batch of an epoch, which has what is left).
+    pub batches: Vec<Vec<usize>>,
+    /// Dataset indices of the guard samples.
+    pub guard: Vec<usize>,
+}
+
+/// The plan of a run of `workload` with `steps` timed steps (plus the first one).
+pub fn plan(workload: Workload, steps: usize, dataset: &Dataset) -> Result<BenchPlan, RunError> {
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
+    let values = net.init_values(&mut Rng::derive(SEED, 1));
+    let spec = train_spec(workload);
+    let split = dataset.split(1.0 / 6.0, SEED);
+    // A trainer on the CPU visits the samples in the same order as [`run`]'s.
+    let cpu = crate::device::cpu();
+    let params = crate::tensor_io::upload_params(values.clone(), &cpu);
+    let masks = Masks::dense(net.params());
+    let mut trainer = Trainer::new(net.clone(), params, masks, spec, &cpu, SEED);
+    let batches = (0..=steps)
+        .map(|_| {
+            let positions = trainer.next_positions(split.train.len());
+            positions.into_iter().map(|p| split.train[p]).collect()
+        })
+        .collect();
+    Ok(BenchPlan {
+        workload,
+        learning_rate: LEARNING_RATE,
+        batch_size: spec.batch_size,
+        params: net
+            .params()
+            .iter()
+            .zip(values)
+            .map(|(info, v)| (info.name.clone(), info.shape.clone(), v))
+            .collect(),
+        batches,
+        guard: split.test[..GUARD_SAMPLES.min(split.test.len())].to_vec(),
+    })
+}
+
+fn train_spec(workload: Workload) -> TrainSpec {
+    TrainSpec {
+        optimizer: OptimizerSpec::sgd(LEARNING_RATE),
+        batch_size: workload.batch_size(),
+        epochs: 1,
+        oja: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +248,13 @@ mod tests {
         // Fewer steps, another loss: the guard notices skipped work.
         let c = block_on(run(Workload::Mlp64, 2, 2, &data, &device)).expect("runs");
         assert!((a.guard_loss - c.guard_loss).abs() > 1e-4, "{a:?} {c:?}");
+        // The plan names the batches run() trains on: the same indices, batch by batch.
+        let plan = plan(Workload::Mlp64, 4, &data).expect("plans");
+        assert_eq!(plan.batches.len(), 5);
+        assert!(plan.batches.iter().all(|b| b.len() == 64));
+        assert_eq!(plan.params.len(), 6);
+        assert_eq!(plan.params[0].1, [784, 300]);
+        assert_eq!(plan.guard.len(), 100);
         for w in Workload::ALL {
             assert_eq!(Workload::from_id(w.id()), Some(w));
             let json = serde_json::to_string(&w).expect("serialises");

@@ -398,7 +398,8 @@ impl Trainer {
         Ok(values)
     }
 
-    fn next_positions(&mut self, len: usize) -> Vec<usize> {
+    /// The positions (into `samples.indices`) of the next batch, reshuffling per epoch.
+    pub(crate) fn next_positions(&mut self, len: usize) -> Vec<usize> {
         if self.order.len() != len || self.cursor >= self.order.len() {
             if self.order.len() != len {
                 self.order = (0..len).collect();

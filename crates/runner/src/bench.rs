@@ -25,6 +25,25 @@ pub fn run_all(
         .collect()
 }
 
+/// Writes `<dir>/plan-<workload>.json` for each workload.
+pub fn export(
+    dir: &std::path::Path,
+    workloads: &[Workload],
+    steps: Option<usize>,
+    data: &Dataset,
+) -> Result<(), RunnerError> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::output::OutputError::Write {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    for &w in workloads {
+        let plan = bench::plan(w, steps.unwrap_or_else(|| w.default_steps()), data)?;
+        let path = dir.join(format!("plan-{}.json", w.id()));
+        crate::output::write(&path, serde_json::to_string(&plan)?.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The results as a Markdown table.
 pub fn table(results: &[BenchResult]) -> String {
     let mut out = String::from(

@@ -106,6 +106,10 @@ enum Command {
         /// Also write the results as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also write each workload's plan (initial weights, batch order, guard samples) to
+        /// `<dir>/plan-<workload>.json`, for other implementations (`make bench`'s TF.js).
+        #[arg(long)]
+        export: Option<PathBuf>,
         /// Directory with the shipped datasets.
         #[arg(long, default_value_os_t = shipped::repo_data_dir())]
         data_dir: PathBuf,
@@ -352,6 +356,7 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             steps,
             steps_per_read,
             json,
+            export,
             data_dir,
         } => {
             let workloads = if workloads.is_empty() {
@@ -364,6 +369,9 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             say!("{}", bench::table(&results).trim_end());
             if let Some(path) = json {
                 output::write(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+            }
+            if let Some(dir) = export {
+                bench::export(&dir, &workloads, steps, &data)?;
             }
             Ok(())
         }

@@ -67,8 +67,10 @@ pub fn rows(result: &ExperimentResult) -> Vec<Row> {
             }
             for (name, s) in [("dense mean", &r.dense), ("sparse mean", &r.sparse)] {
                 for (i, sigma) in r.sigmas.iter().enumerate() {
-                    rows.push((name.into(), *sigma, "accuracy".into(), s.mean[i]));
-                    rows.push((name.into(), *sigma, "sd".into(), s.sd[i]));
+                    // An imported result may be inconsistent: missing numbers are NaN.
+                    let at = |v: &[f64]| v.get(i).copied().unwrap_or(f64::NAN);
+                    rows.push((name.into(), *sigma, "accuracy".into(), at(&s.mean)));
+                    rows.push((name.into(), *sigma, "sd".into(), at(&s.sd)));
                 }
             }
             rows.push((

@@ -1,0 +1,155 @@
+// The bench workloads in TensorFlow.js, doing exactly what bioplay's engine does
+// (crates/engine/src/bench.rs): the same initial weights and batch order (the plans that
+// `bioplay bench --export` writes), plain SGD, a loss read-back every 10 steps, and the
+// test loss on the same guard images at the end. `?backend=webgpu|webgl|wasm` picks the
+// backend. The result goes into #result as JSON for scripts/bench.mjs.
+/* global tf */
+
+const READ_EVERY = 10;
+const WORKLOADS = ["mlp-1", "mlp-64", "mlp-256", "cnn-64"];
+// LeNet-5 as the engine builds it (model/spec.rs): 6@5x5 pad 2, pool; 16@5x5, pool.
+const CNN_PADDING = [2, 0];
+
+async function gunzip(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** IDX: two zero bytes, a type byte (8 = u8), the number of dimensions, big-endian sizes. */
+function idx(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const dims = bytes[3];
+  const shape = [];
+  for (let d = 0; d < dims; d++) shape.push(view.getUint32(4 + 4 * d));
+  return { shape, data: bytes.subarray(4 + 4 * dims) };
+}
+
+async function mnist() {
+  const images = idx(await gunzip("../data/mnist-images.idx.gz"));
+  const labels = idx(await gunzip("../data/mnist-labels.idx.gz"));
+  return { images: images.data, labels: labels.data, features: images.shape[1] * images.shape[2] };
+}
+
+function batch(data, indices) {
+  const x = new Float32Array(indices.length * data.features);
+  const y = new Float32Array(indices.length * 10);
+  indices.forEach((index, row) => {
+    const pixels = data.images.subarray(index * data.features, (index + 1) * data.features);
+    for (let j = 0; j < data.features; j++) x[row * data.features + j] = pixels[j] / 255;
+    y[row * 10 + data.labels[index]] = 1;
+  });
+  return [tf.tensor2d(x, [indices.length, data.features]), tf.tensor2d(y, [indices.length, 10])];
+}
+
+/** Variables from the plan, converted from Burn's layouts to TensorFlow.js's. */
+function variables(plan) {
+  return plan.params.map(([name, shape, values]) => {
+    let t = tf.tensor(values, shape);
+    if (shape.length === 4) t = tf.transpose(t, [2, 3, 1, 0]); // [out,in,k,k] -> [k,k,in,out]
+    return { name, variable: tf.variable(t, true, `${plan.workload}/${name}`) };
+  });
+}
+
+function forward(plan, vars, x) {
+  let h = x;
+  let conv = 0;
+  const dense = [];
+  for (let i = 0; i < vars.length; i += 2) {
+    const [w, b] = [vars[i].variable, vars[i + 1].variable];
+    if (w.shape.length === 4) {
+      if (conv === 0) h = tf.reshape(h, [h.shape[0], 28, 28, 1]);
+      const pad = CNN_PADDING[conv++];
+      h = tf.relu(tf.add(tf.conv2d(h, w, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), b));
+      h = tf.maxPool(h, 2, 2, "valid");
+    } else {
+      dense.push([w, b]);
+    }
+  }
+  if (h.shape.length === 4) h = tf.reshape(tf.transpose(h, [0, 3, 1, 2]), [h.shape[0], -1]); // NCHW order, as Burn flattens
+  dense.forEach(([w, b], k) => {
+    h = tf.add(tf.matMul(h, w), b);
+    if (k < dense.length - 1) h = tf.relu(h);
+  });
+  return h;
+}
+
+const loss = (plan, vars, x, y) => tf.losses.softmaxCrossEntropy(y, forward(plan, vars, x));
+
+async function run(plan, data) {
+  const steps = plan.batches.length - 1;
+  const begin = performance.now();
+  const vars = variables(plan);
+  const list = vars.map((v) => v.variable);
+  const optimizer = tf.train.sgd(plan.learning_rate);
+  const step = (s) => {
+    const [x, y] = batch(data, plan.batches[s]);
+    const value = optimizer.minimize(() => loss(plan, vars, x, y), true, list);
+    x.dispose();
+    y.dispose();
+    return value;
+  };
+  const first = step(0);
+  await first.data();
+  first.dispose();
+  const firstStepMs = performance.now() - begin;
+  const timed = performance.now();
+  let pending = [];
+  for (let s = 1; s <= steps; s++) {
+    pending.push(step(s));
+    if (s % READ_EVERY === 0 || s === steps) {
+      const sum = tf.addN(pending);
+      await sum.data();
+      sum.dispose();
+      pending.forEach((t) => t.dispose());
+      pending = [];
+    }
+  }
+  const all = tf.addN(list.map((v) => tf.sum(v)));
+  await all.data();
+  const seconds = (performance.now() - timed) / 1000;
+  all.dispose();
+  const [gx, gy] = batch(data, plan.guard);
+  const guard = tf.tidy(() => loss(plan, vars, gx, gy));
+  const guardLoss = (await guard.data())[0];
+  [gx, gy, guard].forEach((t) => t.dispose());
+  list.forEach((v) => v.dispose());
+  optimizer.dispose();
+  return {
+    workload: plan.workload,
+    steps,
+    first_step_ms: firstStepMs,
+    samples_per_s: (steps * plan.batch_size) / seconds,
+    guard_loss: guardLoss,
+  };
+}
+
+async function main() {
+  const backend = new URLSearchParams(location.search).get("backend") || "webgl";
+  const report = { backend, results: [], error: null };
+  try {
+    if (backend === "wasm") tf.wasm.setWasmPaths(new URL("./", location.href).href);
+    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+    await tf.ready();
+    report.backend = tf.getBackend();
+    if (backend === "wasm") report.threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
+    const data = await mnist();
+    for (const id of WORKLOADS) {
+      const plan = await (await fetch(`plans/plan-${id}.json`)).json();
+      try {
+        report.results.push(await run(plan, data));
+      } catch (e) {
+        // E.g. the WASM backend has no gradient kernel for convolutions.
+        report.unsupported = { ...(report.unsupported || {}), [id]: String(e && e.message ? e.message : e) };
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  } catch (e) {
+    report.error = String(e && e.stack ? e.stack : e);
+  }
+  document.getElementById("status").textContent = report.error ? "Failed" : "Done";
+  document.getElementById("result").textContent = JSON.stringify(report, null, 2);
+}
+
+main();
