@@ -6,9 +6,9 @@
 // page load to a ready device.
 //
 // Usage: node scripts/bench.mjs <bench dist dir> <native results JSON> <demo dist dir>
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { launch, openPage } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 
@@ -62,6 +62,8 @@ for (const backend of ["webgpu", "webgl", "wasm"]) {
   tfjs[backend] = await browserRun(true, `tfjs/tfjs.html?backend=${backend}`, "#result", true);
 }
 const native = JSON.parse(readFileSync(nativeJson, "utf8"));
+// Every page's report, for a closer look (next to the native results).
+writeFileSync(join(dirname(nativeJson), "browser.json"), JSON.stringify({ webgpu, cpu, tfjs }, null, 2));
 
 const byId = (list) => Object.fromEntries((list || []).map((r) => [r.workload, r]));
 const ours = { "ours WebGPU": byId(webgpu.results), "ours CPU (wasm)": byId(cpu.results) };
@@ -77,13 +79,19 @@ const table = (title, head, rows) => {
   for (const r of rows) console.log(line(r));
 };
 const IDS = ["mlp-1", "mlp-64", "mlp-256", "cnn-64"];
-const best = (group, id) => Math.max(...Object.values(group).map((g) => g[id]?.samples_per_s ?? 0));
+// A result counts only if its guard loss is within this of the native one: a different loss
+// means different work (or wrong arithmetic), and its speed says nothing.
+const GUARD_TOLERANCE = 0.01;
+const valid = (r, id) => r && nat[id] && Math.abs(r.guard_loss - nat[id].guard_loss) <= GUARD_TOLERANCE;
+const best = (group, id) =>
+  Math.max(0, ...Object.values(group).map((g) => (valid(g[id], id) ? g[id].samples_per_s : 0)));
+const speed = (r, id) => (r === undefined ? "–" : `${fmt(r.samples_per_s)}${valid(r, id) ? "" : " ✗"}`);
 table(
-  "Samples per second (higher is better)",
+  `Samples per second (higher is better; ✗: guard loss off by more than ${GUARD_TOLERANCE}, not counted)`,
   ["workload", ...Object.keys(columns), "ours best / TF.js best", "wasm CPU / native"],
   IDS.map((id) => [
     id,
-    ...Object.values(columns).map((c) => fmt(c[id]?.samples_per_s)),
+    ...Object.values(columns).map((c) => speed(c[id], id)),
     best(theirs, id) > 0 ? (best(ours, id) / best(theirs, id)).toFixed(2) : "–",
     cpu && nat[id] && ours["ours CPU (wasm)"][id]
       ? (ours["ours CPU (wasm)"][id].samples_per_s / nat[id].samples_per_s).toFixed(2)
