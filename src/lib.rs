@@ -56,6 +56,8 @@ pub fn show_fatal(message: &str) {
 /// Mounts the app into the page, replacing the loading message.
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
+    // Before anything else calls into the module from JavaScript (see static_init).
+    bioplay_engine::static_init::ensure();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_fatal(&format!("The app stopped because of a bug: {info}"));

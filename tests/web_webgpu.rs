@@ -200,3 +200,22 @@ async fn the_engine_trains_on_webgpu_like_on_the_cpu() {
         assert!(gpu_acc > 0.5, "WebGPU accuracy {gpu_acc}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn static_constructors_run_once_however_often_javascript_calls_in() {
+    // A short WebGPU run makes thousands of calls from JavaScript into the module (bind
+    // groups, buffers, promise callbacks). If the linker wrapped every export with the
+    // static constructors again, the count would grow with each of them.
+    let (gpu, _) = runtime::webgpu_device()
+        .await
+        .unwrap_or_else(|reason| panic!("WebGPU did not start: {reason}"));
+    probe::run(&gpu).await.expect("probe runs on WebGPU");
+    for _ in 0..20 {
+        bioplay::browser::sleep(0).await;
+    }
+    assert_eq!(
+        bioplay_engine::static_init::constructor_runs(),
+        Some(1),
+        "static constructors must run exactly once (see bioplay_engine::static_init)"
+    );
+}

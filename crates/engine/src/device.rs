@@ -68,6 +68,7 @@ impl std::str::FromStr for BackendKind {
 
 /// The CPU device: Burn's pure-Rust `flex` backend. Always available.
 pub fn cpu() -> Device {
+    crate::static_init::ensure();
     Device::flex()
 }
 
@@ -85,6 +86,7 @@ pub struct GpuInitError {
 /// device and clone it rather than calling this again.
 #[cfg(feature = "webgpu")]
 pub async fn init_webgpu() -> Result<Device, GpuInitError> {
+    crate::static_init::ensure();
     Device::wgpu_options()
         .init_async()
         .await

@@ -19,6 +19,7 @@ pub mod optim;
 pub mod probe;
 pub mod prune;
 pub mod rng;
+pub mod static_init;
 pub mod tensor_io;
 pub mod train;
 
