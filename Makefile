@@ -54,11 +54,11 @@ test-e2e:
 ## WebGPU, WebGL and WASM backends (headless Chromium), and of the native runner, as tables
 bench: bootstrap
 	$(ENV) trunk build --release --locked --features bench --public-url ./ --dist build/bench-dist
-	mkdir -p build/bench
-	$(ENV) cargo run --release --locked -p bioplay-runner -- bench --json build/bench/native.json \
-		--export build/bench-dist/tfjs/plans
+	rm -rf build/bench && mkdir -p build/bench
+	$(ENV) cargo build --release --locked -p bioplay-runner --features gpu
+	$(ENV) scripts/bench-native.sh "$$CARGO_TARGET_DIR/release/bioplay" build/bench build/bench-dist/tfjs/plans
 	@test -d bench/node_modules/@tensorflow/tfjs || npm ci --prefix bench --no-audit --no-fund
-	$(ENV) node scripts/bench.mjs build/bench-dist build/bench/native.json dist
+	$(ENV) node scripts/bench.mjs build/bench-dist build/bench dist
 
 ## screenshots: docs/screenshots/<panel>.png after a run in each panel (needs `make dist`)
 screenshots:

@@ -2,7 +2,8 @@
 // (crates/engine/src/bench.rs): the same initial weights and batch order (the plans that
 // `bioplay bench --export` writes), plain SGD, a loss read-back every 10 steps, and the
 // test loss on the same guard images at the end. `?backend=webgpu|webgl|wasm` picks the
-// backend. The result goes into #result as JSON for scripts/bench.mjs.
+// backend, `&workloads=mlp-64,cnn-64` runs only those. The result goes into #result as JSON
+// for scripts/bench.mjs.
 /* global tf */
 
 const READ_EVERY = 10;
@@ -126,8 +127,10 @@ async function run(plan, data) {
 }
 
 async function main() {
-  const backend = new URLSearchParams(location.search).get("backend") || "webgl";
+  const params = new URLSearchParams(location.search);
+  const backend = params.get("backend") || "webgl";
   const report = { backend, results: [], error: null };
+  const chosen = params.get("workloads") ? params.get("workloads").split(",") : WORKLOADS;
   try {
     if (backend === "wasm") tf.wasm.setWasmPaths(new URL("./", location.href).href);
     if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
@@ -135,7 +138,9 @@ async function main() {
     report.backend = tf.getBackend();
     if (backend === "wasm") report.threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
     const data = await mnist();
-    for (const id of WORKLOADS) {
+    const unknown = chosen.filter((id) => !WORKLOADS.includes(id));
+    if (unknown.length) throw new Error(`unknown workloads: ${unknown.join(", ")}`);
+    for (const id of chosen) {
       const plan = await (await fetch(`plans/plan-${id}.json`)).json();
       try {
         report.results.push(await run(plan, data));

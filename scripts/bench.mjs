@@ -2,19 +2,25 @@
 // on WebGPU (SwiftShader here, a real GPU where there is one) and on the CPU fallback, runs
 // the same workloads in TensorFlow.js (WebGPU, WebGL and WASM backends; bench/tfjs-bench.js,
 // from the plans `bioplay bench --export` wrote into <bench dist>/tfjs/plans), reads the
-// native runner's figures, and prints tables with ratios, the wasm size and the time from
-// page load to a ready device.
+// native runner's figures (CPU, and GPU where the runner found one), and prints tables:
+// samples per second with ratios, time to the first step, peak memory, guard losses, the
+// wasm size and the time from page load to a ready device.
 //
-// Usage: node scripts/bench.mjs <bench dist dir> <native results JSON> <demo dist dir>
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+// Every implementation runs every workload in a browser of its own, so peak memory (the
+// high-water mark of the page's renderer process plus the GPU process, from /proc on Linux)
+// belongs to that one workload, and no run inherits another's warm caches.
+//
+// Usage: node scripts/bench.mjs <bench dist dir> <native results dir> [demo dist dir]
+//   The native results dir holds native-cpu.json, and native-gpu.json or native-gpu.err.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { launch, openPage } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 
-const [benchDist, nativeJson, demoDist] = process.argv.slice(2);
-if (!benchDist || !nativeJson) {
-  console.error("usage: node scripts/bench.mjs <bench dist> <native.json> [demo dist]");
+const [benchDist, nativeDir, demoDist] = process.argv.slice(2);
+if (!benchDist || !nativeDir) {
+  console.error("usage: node scripts/bench.mjs <bench dist> <native results dir> [demo dist]");
   process.exit(2);
 }
 
@@ -33,18 +39,86 @@ const TFJS_FILES = [
 mkdirSync(join(benchDist, "tfjs"), { recursive: true });
 for (const [dir, name] of TFJS_FILES) copyFileSync(join(dir, name), join(benchDist, "tfjs", name));
 
-/** Opens `path` of the bench build and returns the JSON the page puts in `selector`. */
-async function browserRun(webgpu, path, selector, isolated = false) {
+// BENCH_WORKLOADS=mlp-64,cnn-64 runs only those (a quicker look; the tables cover them).
+const IDS = process.env.BENCH_WORKLOADS?.split(",") ?? ["mlp-1", "mlp-64", "mlp-256", "cnn-64"];
+const OURS_JSON = '[data-testid="bench-json"]';
+const IMPLEMENTATIONS = [
+  ["ours WebGPU", { webgpu: true, path: (id) => `?backend=webgpu&workloads=${id}#/bench`, selector: OURS_JSON }],
+  ["ours CPU (wasm)", { webgpu: false, path: (id) => `?backend=cpu&workloads=${id}#/bench`, selector: OURS_JSON }],
+  // Cross-origin isolation lets TF.js's WASM backend use threads: its best configuration.
+  ...["webgpu", "webgl", "wasm"].map((b) => [
+    `TF.js ${b}`,
+    { webgpu: true, isolated: true, path: (id) => `tfjs/tfjs.html?backend=${b}&workloads=${id}`, selector: "#result" },
+  ]),
+];
+
+// ---- Peak memory: VmHWM (peak resident set) of the browser's processes, Linux only ----
+
+const MARK = `--bioplay-bench-run=${process.pid}`;
+
+/** The processes under the browser launched with MARK: `{pid: cmdline}`. */
+function browserProcesses() {
+  const parent = new Map();
+  const cmdline = new Map();
+  for (const d of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(d, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      cmdline.set(d, readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0"));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const roots = [...cmdline].filter(([, args]) => args.includes(MARK)).map(([pid]) => pid);
+  const found = new Map();
+  const queue = [...roots];
+  while (queue.length) {
+    const pid = queue.shift();
+    found.set(pid, cmdline.get(pid) || []);
+    for (const [child, p] of parent) if (p === pid && !found.has(child)) queue.push(child);
+  }
+  return found;
+}
+
+/** Peak RSS in MiB of the largest renderer and of the GPU process, or null off Linux. */
+function peakMemory() {
+  if (!existsSync("/proc/self/status")) return null;
+  const hwm = (pid) => {
+    try {
+      const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m);
+      return line ? Number(line[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let renderer = 0;
+  let gpu = 0;
+  for (const [pid, args] of browserProcesses()) {
+    // Chromium rewrites its children's command lines into one space-separated string.
+    const line = args.join(" ");
+    if (/(^| )--type=renderer( |$)/.test(line)) renderer = Math.max(renderer, hwm(pid));
+    if (/(^| )--type=gpu-process( |$)/.test(line)) gpu = Math.max(gpu, hwm(pid));
+  }
+  return { renderer_mib: renderer, gpu_mib: gpu };
+}
+
+/** Opens `path` of the bench build in a fresh browser; returns the page's JSON and memory. */
+async function browserRun({ webgpu, path, selector, isolated = false }) {
   const server = await serve(benchDist, { isolated });
-  const browser = await launch({ webgpu });
+  const browser = await launch({ webgpu, args: [MARK] });
   try {
     const { page, errors, close } = await openPage(browser);
+    if (path === null) {
+      await page.goto("about:blank");
+      await page.waitForTimeout(1000);
+      return { memory: peakMemory() };
+    }
     await page.goto(server.url + path);
-    const pre = page.locator(selector);
     await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, selector, {
       timeout: 1_200_000,
     });
-    const report = JSON.parse(await pre.innerText());
+    const report = JSON.parse(await page.locator(selector).innerText());
+    report.memory = peakMemory();
     await close();
     if (errors.length) report.console_errors = errors;
     return report;
@@ -54,23 +128,48 @@ async function browserRun(webgpu, path, selector, isolated = false) {
   }
 }
 
-const webgpu = await browserRun(true, "?backend=webgpu#/bench", '[data-testid="bench-json"]');
-const cpu = await browserRun(false, "?backend=cpu#/bench", '[data-testid="bench-json"]');
-const tfjs = {};
-for (const backend of ["webgpu", "webgl", "wasm"]) {
-  // Cross-origin isolation lets TF.js's WASM backend use threads: its best configuration.
-  tfjs[backend] = await browserRun(true, `tfjs/tfjs.html?backend=${backend}`, "#result", true);
+const pages = {};
+const columns = {};
+for (const [name, how] of IMPLEMENTATIONS) {
+  pages[name] = {};
+  columns[name] = {};
+  for (const id of IDS) {
+    const report = await browserRun({ ...how, path: how.path(id) });
+    pages[name][id] = report;
+    const result = (report.results || []).find((r) => r.workload === id);
+    if (result) columns[name][id] = { ...result, memory: report.memory };
+    const got = result ? `${Math.round(result.samples_per_s)} samples/s` : report.error || "no result";
+    console.error(`${name} ${id}: ${got}`);
+  }
 }
-const native = JSON.parse(readFileSync(nativeJson, "utf8"));
-// Every page's report, for a closer look (next to the native results).
-writeFileSync(join(dirname(nativeJson), "browser.json"), JSON.stringify({ webgpu, cpu, tfjs }, null, 2));
+const blank = await browserRun({ webgpu: true, path: null });
 
+function readNative(backend) {
+  const json = join(nativeDir, `native-${backend}.json`);
+  const err = join(nativeDir, `native-${backend}.err`);
+  if (existsSync(json)) return { results: JSON.parse(readFileSync(json, "utf8")) };
+  return { error: existsSync(err) ? readFileSync(err, "utf8").trim().split("\n").pop() : "not run" };
+}
+const native = { cpu: readNative("cpu"), gpu: readNative("gpu") };
+const gpuLabel = join(nativeDir, "native-gpu.label");
+native.gpu.label = existsSync(gpuLabel) ? readFileSync(gpuLabel, "utf8").trim() : "unknown";
 const byId = (list) => Object.fromEntries((list || []).map((r) => [r.workload, r]));
-const ours = { "ours WebGPU": byId(webgpu.results), "ours CPU (wasm)": byId(cpu.results) };
-const theirs = Object.fromEntries(Object.entries(tfjs).map(([b, r]) => [`TF.js ${b}`, byId(r.results)]));
-const nat = byId(native);
-const columns = { ...ours, ...theirs, "native CPU": nat };
-const fmt = (v) => (v === undefined ? "–" : Math.round(v).toLocaleString("en-US"));
+columns["native CPU"] = byId(native.cpu.results);
+columns["native GPU"] = byId(native.gpu.results);
+writeFileSync(join(nativeDir, "browser.json"), JSON.stringify({ pages, blank }, null, 2));
+
+const nat = columns["native CPU"];
+// A result counts only if its guard loss is within this of the native one: a different loss
+// means different work (or wrong arithmetic), and its speed says nothing.
+const GUARD_TOLERANCE = 0.01;
+const valid = (r, id) => r && nat[id] && Math.abs(r.guard_loss - nat[id].guard_loss) <= GUARD_TOLERANCE;
+const rate = (name, id) => (valid(columns[name][id], id) ? columns[name][id].samples_per_s : 0);
+const OURS = ["ours WebGPU", "ours CPU (wasm)"];
+const THEIRS = ["TF.js webgpu", "TF.js webgl", "TF.js wasm"];
+const best = (names, id) => Math.max(0, ...names.map((n) => rate(n, id)));
+const ratio = (a, b) => (a > 0 && b > 0 ? (a / b).toFixed(2) : "–");
+
+const fmt = (v) => (v === undefined || v === null ? "–" : Math.round(v).toLocaleString("en-US"));
 const line = (cells) => `| ${cells.join(" | ")} |`;
 const table = (title, head, rows) => {
   console.log(`\n${title}\n`);
@@ -78,54 +177,82 @@ const table = (title, head, rows) => {
   console.log(line(head.map(() => "---")));
   for (const r of rows) console.log(line(r));
 };
-const IDS = ["mlp-1", "mlp-64", "mlp-256", "cnn-64"];
-// A result counts only if its guard loss is within this of the native one: a different loss
-// means different work (or wrong arithmetic), and its speed says nothing.
-const GUARD_TOLERANCE = 0.01;
-const valid = (r, id) => r && nat[id] && Math.abs(r.guard_loss - nat[id].guard_loss) <= GUARD_TOLERANCE;
-const best = (group, id) =>
-  Math.max(0, ...Object.values(group).map((g) => (valid(g[id], id) ? g[id].samples_per_s : 0)));
+const names = Object.keys(columns);
 const speed = (r, id) => (r === undefined ? "–" : `${fmt(r.samples_per_s)}${valid(r, id) ? "" : " ✗"}`);
 table(
   `Samples per second (higher is better; ✗: guard loss off by more than ${GUARD_TOLERANCE}, not counted)`,
-  ["workload", ...Object.keys(columns), "ours best / TF.js best", "wasm CPU / native"],
+  ["workload", ...names],
+  IDS.map((id) => [id, ...names.map((n) => speed(columns[n][id], id))]),
+);
+table(
+  "Ratios of samples per second (above 1: the first is faster; – where either did not count)",
+  [
+    "workload",
+    "ours best / TF.js best",
+    "ours WebGPU / TF.js webgpu",
+    "ours WebGPU / TF.js webgl",
+    "ours CPU / TF.js wasm",
+    "wasm CPU / native CPU",
+    "browser WebGPU / native GPU",
+  ],
   IDS.map((id) => [
     id,
-    ...Object.values(columns).map((c) => speed(c[id], id)),
-    best(theirs, id) > 0 ? (best(ours, id) / best(theirs, id)).toFixed(2) : "–",
-    cpu && nat[id] && ours["ours CPU (wasm)"][id]
-      ? (ours["ours CPU (wasm)"][id].samples_per_s / nat[id].samples_per_s).toFixed(2)
-      : "–",
+    ratio(best(OURS, id), best(THEIRS, id)),
+    ratio(rate("ours WebGPU", id), rate("TF.js webgpu", id)),
+    ratio(rate("ours WebGPU", id), rate("TF.js webgl", id)),
+    ratio(rate("ours CPU (wasm)", id), rate("TF.js wasm", id)),
+    ratio(rate("ours CPU (wasm)", id), rate("native CPU", id)),
+    ratio(rate("ours WebGPU", id), rate("native GPU", id)),
   ]),
 );
 table(
-  "Time to the first step, ms (start-up and shader compilation included)",
-  ["workload", ...Object.keys(columns)],
-  IDS.map((id) => [id, ...Object.values(columns).map((c) => fmt(c[id]?.first_step_ms))]),
+  "Time to the first step, ms (page start-up not included; shader compilation included)",
+  ["workload", ...names],
+  IDS.map((id) => [id, ...names.map((n) => fmt(columns[n][id]?.first_step_ms))]),
 );
+const browsers = [...OURS, ...THEIRS];
+const mem = (m) => (m ? `${fmt(m.renderer_mib)} + ${fmt(m.gpu_mib)}` : "–");
+table(
+  "Peak memory, MiB: page renderer + GPU process (peak resident set, VmHWM; each workload in a browser of its own)",
+  ["workload", ...browsers],
+  IDS.map((id) => [id, ...browsers.map((n) => mem(columns[n][id]?.memory))]),
+);
+console.log(`\nA blank page in the same browser: ${mem(blank.memory)} MiB.`);
+const linear = IDS.map((id) => pages["ours WebGPU"][id]?.wasm_memory_bytes).filter(Boolean);
+if (linear.length) {
+  console.log(`Our wasm linear memory after each workload (WebGPU page): ${linear.map((b) => fmt(b / 1048576)).join(", ")} MiB.`);
+}
 table(
   "Guard loss after the same steps from the same weights (must agree)",
-  ["workload", ...Object.keys(columns), "largest difference"],
+  ["workload", ...names, "largest difference"],
   IDS.map((id) => {
-    const losses = Object.values(columns).map((c) => c[id]?.guard_loss);
+    const losses = names.map((n) => columns[n][id]?.guard_loss);
     const known = losses.filter((l) => l !== undefined);
     const spread = known.length ? Math.max(...known) - Math.min(...known) : NaN;
     return [id, ...losses.map((l) => (l === undefined ? "–" : l.toFixed(4))), spread.toExponential(1)];
   }),
 );
 console.log("");
-console.log(`page load to a checked device: WebGPU ${Math.round(webgpu.ready_ms)} ms, CPU ${Math.round(cpu.ready_ms)} ms`);
+const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+for (const name of OURS) {
+  const ready = IDS.map((id) => pages[name][id]?.ready_ms).filter((v) => v !== undefined);
+  if (ready.length) console.log(`page load to a checked device, ${name}: ${Math.round(median(ready))} ms (median of ${ready.length} pages)`);
+}
 if (demoDist) {
-  const wasm = readdirSync(demoDist).find((f) => f.endsWith("_bg.wasm"));
-  if (wasm) {
+  const wasm = existsSync(demoDist) && readdirSync(demoDist).find((f) => f.endsWith("_bg.wasm"));
+  if (!wasm) console.log(`demo wasm: none in ${demoDist}/ (make dist builds it)`);
+  else {
     const bytes = readFileSync(join(demoDist, wasm));
     console.log(`demo wasm: ${(bytes.length / 1048576).toFixed(1)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1048576).toFixed(1)} MB gzipped (MB = 2^20 bytes, as make dist prints)`);
   }
 }
-const pages = [["ours WebGPU", webgpu], ["ours CPU", cpu], ...Object.entries(tfjs).map(([b, r]) => [`TF.js ${b}`, r])];
-for (const [name, r] of pages) {
-  if (r.error) console.log(`${name} error: ${r.error}`);
-  for (const [id, why] of Object.entries(r.unsupported || {})) console.log(`${name} cannot run ${id}: ${why.split("\n")[0]}`);
-  if (r.console_errors) console.log(`${name} console errors: ${r.console_errors.join("; ")}`);
+for (const [name, byWorkload] of Object.entries(pages)) {
+  for (const [id, r] of Object.entries(byWorkload)) {
+    if (r.error) console.log(`${name} ${id} error: ${r.error}`);
+    for (const [w, why] of Object.entries(r.unsupported || {})) console.log(`${name} cannot run ${w}: ${why.split("\n")[0]}`);
+    if (r.console_errors) console.log(`${name} ${id} console errors: ${r.console_errors.join("; ")}`);
+  }
 }
-console.log(`adapter: ${webgpu.adapter || "none"}; TF.js wasm threads: ${tfjs.wasm.threads ?? "unknown"}`);
+console.log(`native GPU: ${native.gpu.error ? `not run: ${native.gpu.error}` : native.gpu.label}`);
+const first = (name) => Object.values(pages[name]).find((r) => r);
+console.log(`adapter: ${first("ours WebGPU")?.adapter || "none"}; TF.js wasm threads: ${first("TF.js wasm")?.threads ?? "unknown"}`);

@@ -1,7 +1,8 @@
 //! The benchmark page (`#/bench`, only in builds with the `bench` feature, which `make
 //! bench` makes; the demo does not ship it): runs the engine's benchmark workloads on the
-//! backend the URL names (`?backend=webgpu|cpu`) and shows the results as a table and as
-//! JSON for the driver (`scripts/bench.mjs`).
+//! backend the URL names (`?backend=webgpu|cpu`; optionally `&steps=N` and
+//! `&workloads=mlp-64,cnn-64`) and shows the results as a table and as JSON for the driver
+//! (`scripts/bench.mjs`).
 
 use bioplay_engine::bench::{self, BenchResult, Workload};
 use leptos::prelude::*;
@@ -18,7 +19,24 @@ struct PageReport {
     /// Page load to a checked device (ms).
     ready_ms: f64,
     results: Vec<BenchResult>,
+    /// The module's linear memory after the runs: wasm memory only grows, so this is its
+    /// high-water mark.
+    wasm_memory_bytes: f64,
     error: Option<String>,
+}
+
+fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            f64::from(
+                m.buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length(),
+            )
+        })
+        .unwrap_or(0.0)
 }
 
 fn param(name: &str) -> Option<String> {
@@ -37,6 +55,7 @@ async fn measure() -> PageReport {
         adapter: started.backend.adapter.as_ref().map(|a| a.name()),
         ready_ms,
         results: Vec::new(),
+        wasm_memory_bytes: 0.0,
         error: None,
     };
     let data = match crate::datasets::shipped(bioplay_engine::data::Shipped::Mnist).await {
@@ -47,7 +66,24 @@ async fn measure() -> PageReport {
         }
     };
     let steps: Option<usize> = param("steps").and_then(|s| s.parse().ok());
-    for workload in Workload::ALL {
+    // `?workloads=mlp-64,cnn-64` runs only those (for profiling one of them).
+    let chosen: Vec<Workload> = match param("workloads") {
+        Some(list) => {
+            let mut chosen = Vec::new();
+            for id in list.split(',').filter(|s| !s.is_empty()) {
+                match Workload::from_id(id) {
+                    Some(w) => chosen.push(w),
+                    None => {
+                        report.error = Some(format!("unknown workload {id:?}"));
+                        return report;
+                    }
+                }
+            }
+            chosen
+        }
+        None => Workload::ALL.to_vec(),
+    };
+    for workload in chosen {
         let steps = steps.unwrap_or_else(|| workload.default_steps());
         match bench::run(workload, steps, 10, &data, &started.backend.device).await {
             Ok(r) => report.results.push(r),
@@ -58,6 +94,7 @@ async fn measure() -> PageReport {
         }
         crate::browser::sleep(0).await;
     }
+    report.wasm_memory_bytes = wasm_memory_bytes();
     report
 }
 

@@ -20,12 +20,12 @@ const QUIET = [
 ];
 const WEBGPU = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
 
-/** Starts headless Chromium, with or without WebGPU. */
-export async function launch({ webgpu }) {
+/** Starts headless Chromium, with or without WebGPU (`args`: more command-line switches). */
+export async function launch({ webgpu, args = [] }) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: webgpu ? [...QUIET, ...WEBGPU] : QUIET,
+    args: [...QUIET, ...(webgpu ? WEBGPU : []), ...args],
   });
 }
 

@@ -14,8 +14,8 @@ const DIST = new URL("../../dist/", import.meta.url).pathname;
 // is much faster than software WebGPU, so it trains longer: the run must still be going
 // when the test clicks another tab.
 const CONFIGS = {
-  CPU: { train_samples: 6000, test_samples: 1000, epochs: 2, eval_every: 50 },
-  WebGPU: { train_samples: 1200, test_samples: 1000, epochs: 1, eval_every: 10 },
+  CPU: { train_samples: 6000, test_samples: 1000, epochs: 3, eval_every: 50 },
+  WebGPU: { train_samples: 2400, test_samples: 1000, epochs: 1, eval_every: 10 },
 };
 
 for (const [label, webgpu, query] of [

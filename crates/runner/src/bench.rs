@@ -1,25 +1,26 @@
-//! `bioplay bench`: the engine's benchmark workloads on the native CPU backend, as a table
+//! `bioplay bench`: the engine's benchmark workloads on a native backend (the CPU, or the GPU
+//! in a `--features gpu` build), as a table
 //! (and JSON for the `make bench` driver, which puts them beside the browser's figures).
 
 use bioplay_engine::bench::{self, BenchResult, Workload};
 use bioplay_engine::data::Dataset;
-use bioplay_engine::device;
+use bioplay_engine::device::BackendKind;
 
 use crate::RunnerError;
 
-/// Runs each workload once on the CPU.
+/// Runs each workload once on `device`.
 pub fn run_all(
     workloads: &[Workload],
     steps: Option<usize>,
     steps_per_read: usize,
     data: &Dataset,
+    device: &bioplay_engine::Device,
 ) -> Result<Vec<BenchResult>, RunnerError> {
-    let cpu = device::cpu();
     workloads
         .iter()
         .map(|&w| {
             let steps = steps.unwrap_or_else(|| w.default_steps());
-            let result = pollster::block_on(bench::run(w, steps, steps_per_read, data, &cpu))?;
+            let result = pollster::block_on(bench::run(w, steps, steps_per_read, data, device))?;
             Ok(result)
         })
         .collect()
@@ -45,15 +46,16 @@ pub fn export(
 }
 
 /// The results as a Markdown table.
-pub fn table(results: &[BenchResult]) -> String {
+pub fn table(backend: BackendKind, results: &[BenchResult]) -> String {
     let mut out = String::from(
         "| workload | backend | steps | first step | samples/s | guard loss |\n\
          |---|---|---|---|---|---|\n",
     );
     for r in results {
         out.push_str(&format!(
-            "| {} | native CPU | {} | {:.0} ms | {:.0} | {:.4} |\n",
+            "| {} | native {} | {} | {:.0} ms | {:.0} | {:.4} |\n",
             r.workload.label(),
+            backend.label(),
             r.steps,
             r.first_step_ms,
             r.samples_per_s,

@@ -113,10 +113,14 @@ enum Command {
         /// Directory with the shipped datasets.
         #[arg(long, default_value_os_t = shipped::repo_data_dir())]
         data_dir: PathBuf,
+        /// Backend: `cpu`, or `webgpu` (the GPU, in a runner built with `--features gpu`).
+        #[arg(long, default_value = "cpu")]
+        backend: BackendKind,
     },
     /// Checks a compute backend with a small autodiff computation against its exact answer.
     Probe {
-        /// Backend to check: `cpu` (Burn's flex backend).
+        /// Backend to check: `cpu` (Burn's flex backend), or `webgpu` (the GPU, in a runner
+        /// built with `--features gpu`).
         #[arg(long, default_value = "cpu")]
         backend: BackendKind,
         /// Print the report as JSON.
@@ -172,8 +176,13 @@ impl PresetName {
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
-    #[error("backend {0} is not available in the native runner yet; use cpu")]
+    #[error(
+        "backend {0} is not in this build of the runner: build it with `--features gpu` \
+         (cargo run --release -p bioplay-runner --features gpu -- ...), or use cpu"
+    )]
     Unsupported(BackendKind),
+    #[error(transparent)]
+    Gpu(#[from] device::GpuInitError),
     #[error(transparent)]
     Probe(#[from] probe::ProbeError),
     #[error("could not write JSON: {0}")]
@@ -358,15 +367,17 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             json,
             export,
             data_dir,
+            backend,
         } => {
+            let device = start_device(backend)?;
             let workloads = if workloads.is_empty() {
                 Workload::ALL.to_vec()
             } else {
                 workloads
             };
             let data = Shipped::Mnist.load(&data_dir)?;
-            let results = bench::run_all(&workloads, steps, steps_per_read, &data)?;
-            say!("{}", bench::table(&results).trim_end());
+            let results = bench::run_all(&workloads, steps, steps_per_read, &data, &device)?;
+            say!("{}", bench::table(backend, &results).trim_end());
             if let Some(path) = json {
                 output::write(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
             }
@@ -376,10 +387,7 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             Ok(())
         }
         Command::Probe { backend, json } => {
-            let device = match backend {
-                BackendKind::Cpu => device::cpu().autodiff(),
-                other => return Err(RunnerError::Unsupported(other)),
-            };
+            let device = start_device(backend)?.autodiff();
             let report = pollster::block_on(probe::run(&device))?;
             let error = report.max_abs_diff(&probe::expected());
             if json {
@@ -397,6 +405,17 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             }
             Ok(())
         }
+    }
+}
+
+/// Starts the device of `backend`: the CPU always, the GPU in a `--features gpu` build.
+fn start_device(backend: BackendKind) -> Result<bioplay_engine::Device, RunnerError> {
+    match backend {
+        BackendKind::Cpu => Ok(device::cpu()),
+        #[cfg(feature = "gpu")]
+        BackendKind::WebGpu => Ok(pollster::block_on(device::init_webgpu())?),
+        #[cfg(not(feature = "gpu"))]
+        BackendKind::WebGpu => Err(RunnerError::Unsupported(backend)),
     }
 }
 

@@ -41,6 +41,18 @@ fn an_unknown_backend_is_a_clear_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+#[cfg(not(feature = "gpu"))]
+#[test]
+fn the_gpu_backend_in_a_cpu_only_build_says_how_to_get_it() {
+    for command in ["probe", "bench"] {
+        let out = bioplay(&[command, "--backend", "webgpu"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("--features gpu"), "{command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
+
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("bioplay-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
