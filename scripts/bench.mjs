@@ -58,24 +58,24 @@ const MARK = `--bioplay-bench-run=${process.pid}`;
 
 /** The processes under the browser launched with MARK: `{pid: cmdline}`. */
 function browserProcesses() {
-  const parent = new Map();
+  const children = new Map();
   const cmdline = new Map();
   for (const d of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      parent.set(d, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
       cmdline.set(d, readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0"));
+      children.set(ppid, [...(children.get(ppid) || []), d]);
     } catch {
       // The process ended while we looked.
     }
   }
-  const roots = [...cmdline].filter(([, args]) => args.includes(MARK)).map(([pid]) => pid);
   const found = new Map();
-  const queue = [...roots];
+  const queue = [...cmdline].filter(([, args]) => args.includes(MARK)).map(([pid]) => pid);
   while (queue.length) {
     const pid = queue.shift();
     found.set(pid, cmdline.get(pid) || []);
-    for (const [child, p] of parent) if (p === pid && !found.has(child)) queue.push(child);
+    queue.push(...(children.get(pid) || []));
   }
   return found;
 }

@@ -67,21 +67,20 @@ async fn measure() -> PageReport {
     };
     let steps: Option<usize> = param("steps").and_then(|s| s.parse().ok());
     // `?workloads=mlp-64,cnn-64` runs only those (for profiling one of them).
-    let chosen: Vec<Workload> = match param("workloads") {
-        Some(list) => {
-            let mut chosen = Vec::new();
-            for id in list.split(',').filter(|s| !s.is_empty()) {
-                match Workload::from_id(id) {
-                    Some(w) => chosen.push(w),
-                    None => {
-                        report.error = Some(format!("unknown workload {id:?}"));
-                        return report;
-                    }
-                }
-            }
-            chosen
-        }
+    let chosen = match param("workloads") {
         None => Workload::ALL.to_vec(),
+        Some(list) => match list
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(|id| Workload::from_id(id).ok_or(id))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(chosen) => chosen,
+            Err(id) => {
+                report.error = Some(format!("unknown workload {id:?}"));
+                return report;
+            }
+        },
     };
     for workload in chosen {
         let steps = steps.unwrap_or_else(|| workload.default_steps());
