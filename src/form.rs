@@ -11,6 +11,7 @@ use bioplay_engine::experiment::continual::{ContextMode, ContinualSpec, Sequence
 use bioplay_engine::experiment::imp::{Control, ImpSpec, ResetMode};
 use bioplay_engine::experiment::noise::NoiseSpec;
 use bioplay_engine::experiment::plasticity::PlasticitySpec;
+use bioplay_engine::experiment::presets::OjaFormulation;
 use bioplay_engine::experiment::training::TrainingSpec;
 use bioplay_engine::experiment::{
     CONFIG_VERSION, DataSpec, DatasetChoice, ExperimentConfig, ExperimentKind,
@@ -18,7 +19,7 @@ use bioplay_engine::experiment::{
 use bioplay_engine::model::{
     CnnSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec, SegmentSelection,
 };
-use bioplay_engine::oja::{OjaForm, OjaSignal, OjaSpec};
+use bioplay_engine::oja::{OjaForm, OjaOutput, OjaSignal, OjaSpec};
 use bioplay_engine::optim::OptimizerSpec;
 use bioplay_engine::prune::{PruneScope, PruneSpec};
 use bioplay_engine::train::TrainSpec;
@@ -114,6 +115,14 @@ const CONTEXTS: &[(&str, &str)] = &[
     ("true_task", "True task prototype"),
     ("inferred", "Inferred from the input"),
 ];
+const FORMULATIONS: &[(&str, &str)] = &[
+    ("playground", "ReLU, biases, Oja on logits"),
+    (
+        "authors",
+        "As the authors' code (Softplus, no biases, Xavier, softmax)",
+    ),
+];
+const GATINGS: &[(&str, &str)] = &[("abs_max", "Absolute max (Numenta)"), ("max", "Max")];
 const CONTINUAL_MODELS: &[(&str, &str)] = &[("mlp", "MLP"), ("conv2", "Conv-2 CNN")];
 
 const fn num(min: f64, max: f64) -> Kind {
@@ -165,7 +174,9 @@ const DATA: &str = "Data";
 const MODEL: &str = "Model";
 const TRAINING: &str = "Training";
 
-fn data_fields(train_default: &'static str) -> Vec<Field> {
+/// The data fields, with `train_default` training samples and normalisation on or off
+/// (`"true"`, `"false"`) by default.
+fn data_fields(train_default: &'static str, normalize: &'static str) -> Vec<Field> {
     vec![
         field(
             DATA,
@@ -190,6 +201,14 @@ fn data_fields(train_default: &'static str) -> Vec<Field> {
             int(0.0, 1_000_000.0),
             "1000",
             "Held-out images for accuracy (0 = all of the held-out sixth).",
+        ),
+        field(
+            DATA,
+            "normalize",
+            "Normalise inputs",
+            Kind::Flag,
+            normalize,
+            "Standardise pixels by the training images' mean and spread, as the papers' code does.",
         ),
     ]
 }
@@ -285,11 +304,11 @@ fn training_fields(lr: &'static str, batch: &'static str, epochs: &'static str) 
 }
 
 /// Data, model and training fields with LeNet-300-100 and Frankle & Carbin's Adam
-/// settings as defaults.
-fn lenet_fields() -> Vec<Field> {
-    let mut out = data_fields("2000");
+/// settings as defaults, on `train_samples` training digits for `epochs` epochs.
+fn lenet_fields(train_samples: &'static str, epochs: &'static str) -> Vec<Field> {
+    let mut out = data_fields(train_samples, "true");
     out.extend(model_fields(MODELS, "300, 100"));
-    out.extend(training_fields("0.0012", "60", "2"));
+    out.extend(training_fields("0.0012", "60", epochs));
     out
 }
 
@@ -298,7 +317,8 @@ pub fn fields(tab: Tab) -> Vec<Field> {
     let mut out = Vec::new();
     match tab {
         Tab::Train => {
-            out.extend(lenet_fields());
+            // All 8,333 training digits for 8 epochs: about 96% (docs/reference-results.md).
+            out.extend(lenet_fields("0", "8"));
             out.push(field(
                 TRAINING,
                 "eval_every",
@@ -310,15 +330,15 @@ pub fn fields(tab: Tab) -> Vec<Field> {
         }
         Tab::Prune => {
             const P: &str = "Pruning schedule";
-            out.extend(lenet_fields());
+            out.extend(lenet_fields("2000", "2"));
             out.extend([
                 field(P, "rate", "Prune rate per round", num(0.01, 0.95), "0.2",
                     "Fraction of each layer's remaining weights removed per round."),
                 field(P, "output_rate", "Output-layer rate", num(0.0, 0.95), "0.1",
                     "The output layer is pruned more gently (Frankle & Carbin: half the rate)."),
-                field(P, "rounds", "Rounds", int(0.0, 60.0), "8",
+                field(P, "rounds", "Rounds", int(0.0, 60.0), "20",
                     "Pruning rounds after the dense round 0."),
-                field(P, "target", "Stop at weights remaining", optional(0.0001, 1.0, false), "",
+                field(P, "target", "Stop at weights remaining", optional(0.0001, 1.0, false), "0.05",
                     "Stop early once at most this fraction remains, e.g. 0.05 (empty = run every round)."),
                 field(P, "scope", "Ranking", Kind::Choice(SCOPES), "layer", ""),
                 field(P, "reset", "Survivors start from", Kind::Choice(RESETS), "rewind_init", ""),
@@ -332,7 +352,7 @@ pub fn fields(tab: Tab) -> Vec<Field> {
         }
         Tab::Noise => {
             const N: &str = "Noise sweep";
-            out.extend(lenet_fields());
+            out.extend(lenet_fields("2000", "2"));
             out.extend([
                 field(N, "sigma_max", "Largest sigma", num(0.0, 5.0), "1",
                     "Gaussian noise of standard deviation up to this is added to test pixels in [0, 1]."),
@@ -350,7 +370,7 @@ pub fn fields(tab: Tab) -> Vec<Field> {
         Tab::Continual => {
             const C: &str = "Task sequence";
             const M: &str = "Methods compared";
-            out.extend(data_fields("2000"));
+            out.extend(data_fields("2000", "true"));
             out.push(field(
                 MODEL,
                 "model",
@@ -371,7 +391,9 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                 "512, 512",
                 "Comma-separated units per hidden layer.",
             ));
-            out.extend(training_fields("0.0005", "64", "2"));
+            // Adam's default rate, 3 epochs of 2,000 digits per task: at this browser
+            // scale the ranking of the papers shows (docs/reference-results.md).
+            out.extend(training_fields("0.001", "64", "3"));
             out.extend([
                 field(
                     C,
@@ -386,7 +408,7 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                     "tasks",
                     "Number of permuted tasks",
                     int(2.0, 20.0),
-                    "3",
+                    "5",
                     "",
                 ),
                 field(
@@ -399,13 +421,13 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                 ),
                 field(M, "m_dense", "Dense ReLU network", Kind::Flag, "true", ""),
                 field(M, "m_sparse", "Weight sparsity", Kind::Flag, "false", ""),
-                field(M, "m_kwta", "k-WTA", Kind::Flag, "true", ""),
+                field(M, "m_kwta", "k-WTA", Kind::Flag, "false", ""),
                 field(
                     M,
                     "m_kwta_sparse",
                     "k-WTA + weight sparsity",
                     Kind::Flag,
-                    "false",
+                    "true",
                     "",
                 ),
                 field(
@@ -414,15 +436,15 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                     "Dendrites + k-WTA + weight sparsity",
                     Kind::Flag,
                     "false",
-                    "",
+                    "About 5 times the training time of the others here: one segment per task and unit, each as long as an image.",
                 ),
                 field(
                     M,
                     "kwta",
                     "k-WTA: fraction active",
                     num(0.01, 1.0),
-                    "0.05",
-                    "Iyer et al. kept 5% of units active.",
+                    "0.1",
+                    "Iyer et al. kept 5% of 2,048 units active; 10% of 512 keeps about as many.",
                 ),
                 field(
                     M,
@@ -432,11 +454,37 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                     "0.5",
                     "Fraction of hidden weights fixed at zero (Iyer et al.: 50%).",
                 ),
+                field(
+                    M,
+                    "sparse_output",
+                    "Sparse output layer too",
+                    Kind::Flag,
+                    "true",
+                    "The weight sparsity covers the output layer as well (Numenta's code).",
+                ),
+                field(
+                    M,
+                    "reset_optimizer",
+                    "Fresh optimiser for each task",
+                    Kind::Flag,
+                    "true",
+                    "Forget Adam's moments when a new task starts (Numenta's code).",
+                ),
+                field(
+                    M,
+                    "gating",
+                    "Dendrite gating",
+                    Kind::Choice(GATINGS),
+                    "abs_max",
+                    "Which segment gates a unit: the largest |activation| (can also switch it off), or the largest.",
+                ),
             ]);
         }
         Tab::Plasticity => {
             const O: &str = "Oja's rule";
-            out.extend(data_fields("2000"));
+            // Raw pixels in [0, 1], as the Oja authors' code: with standardised inputs
+            // Oja's Hebbian term diverges at these rates (docs/science.md).
+            out.extend(data_fields("2000", "false"));
             out.extend([
                 field(MODEL, "depth", "Hidden layers", int(1.0, 64.0), "2", ""),
                 field(
@@ -488,6 +536,14 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                     num(0.0, 1.0),
                     "0.01",
                     "Strength of the Hebbian term added to every update.",
+                ),
+                field(
+                    O,
+                    "formulation",
+                    "Network and Oja signal",
+                    Kind::Choice(FORMULATIONS),
+                    "playground",
+                    "The authors' code uses Softplus units without biases, Xavier init and softmax(logits) as the output layer's signal.",
                 ),
             ]);
         }
@@ -799,6 +855,7 @@ fn data(r: &Reader<'_>) -> DataSpec {
         train_samples: r.n("train_samples"),
         test_samples: r.n("test_samples"),
         split_seed: None,
+        normalize: r.flag("normalize"),
     }
 }
 
@@ -812,10 +869,10 @@ fn model(r: &mut Reader<'_>, features: usize) -> ModelSpec {
     let dendrites = r.number("dendrites").map(|s| DendriteSpec {
         segments: s as usize,
         context: features,
-        selection: SegmentSelection::Max,
+        selection: SegmentSelection::AbsMax,
     });
     let init = InitSpec {
-        scheme: InitScheme::Uniform,
+        scheme: InitScheme::SparseAware,
         scale: r.number("init_scale").unwrap_or(1.0),
     };
     match r.choice("model") {
@@ -824,6 +881,7 @@ fn model(r: &mut Reader<'_>, features: usize) -> ModelSpec {
             kwta,
             dendrites,
             init,
+            ..MlpSpec::new(Vec::new())
         }),
         name => {
             let base = match name {
@@ -962,6 +1020,7 @@ fn assemble(tab: Tab, r: &mut Reader<'_>) -> Vec<Planned> {
                     eta: r.f("eta"),
                     form: OjaForm::Subspace,
                     signal: OjaSignal::Activation,
+                    output: OjaOutput::Logits,
                 },
                 eval_every: r.u64("eval_every"),
             };
@@ -974,8 +1033,15 @@ fn assemble(tab: Tab, r: &mut Reader<'_>) -> Vec<Planned> {
                     scheme: InitScheme::Uniform,
                     scale: r.f("init_scale"),
                 },
+                ..MlpSpec::new(Vec::new())
             });
             config.train.optimizer = OptimizerSpec::sgd(r.f("lr"));
+            let formulation = if r.choice("formulation") == "authors" {
+                OjaFormulation::Authors
+            } else {
+                OjaFormulation::Playground
+            };
+            formulation.apply(&mut config);
             single(config)
         }
     }
@@ -1019,6 +1085,8 @@ fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
             sequence,
             weight_sparsity: if sparse { r.f("sparsity") } else { 0.0 },
             context,
+            sparse_output: r.flag("sparse_output"),
+            reset_optimizer: r.flag("reset_optimizer"),
         };
         let mut config = base(Tab::Continual, r, ExperimentKind::Continual(spec));
         config.name = format!("Continual: {label}");
@@ -1028,7 +1096,11 @@ fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
         let d = dendrites.then(|| DendriteSpec {
             segments: sequence.tasks(),
             context: FEATURES,
-            selection: SegmentSelection::Max,
+            selection: if r.choice("gating") == "max" {
+                SegmentSelection::Max
+            } else {
+                SegmentSelection::AbsMax
+            },
         });
         match &mut config.model {
             ModelSpec::Mlp(m) => {
@@ -1067,6 +1139,7 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
         .into(),
     );
     set("train_samples", config.data.train_samples.to_string());
+    set("normalize", config.data.normalize.to_string());
     set("test_samples", config.data.test_samples.to_string());
     set("seed", config.seed.to_string());
     let hidden = config.model.hidden();
@@ -1175,9 +1248,23 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
             if s.weight_sparsity > 0.0 {
                 set("sparsity", fmt(s.weight_sparsity));
             }
+            set("sparse_output", s.sparse_output.to_string());
+            set("reset_optimizer", s.reset_optimizer.to_string());
+            if let Some(d) = config.model.dendrites() {
+                let gating = match d.selection {
+                    SegmentSelection::Max => "max",
+                    SegmentSelection::AbsMax => "abs_max",
+                };
+                set("gating", gating.into());
+            }
         }
         ExperimentKind::Plasticity(s) => {
             set("eta", fmt(s.oja.eta));
+            let authors = s.oja.output == OjaOutput::Softmax;
+            set(
+                "formulation",
+                if authors { "authors" } else { "playground" }.into(),
+            );
             set("eval_every", s.eval_every.to_string());
         }
     }
@@ -1294,7 +1381,8 @@ mod tests {
         let planned = build(Tab::Continual, &v).expect("builds");
         assert_eq!(planned.len(), CONTINUAL_METHODS.len());
         let last = &planned[4].config;
-        assert_eq!(last.model.dendrites().map(|d| d.segments), Some(3));
+        // One segment per task (5 by default).
+        assert_eq!(last.model.dendrites().map(|d| d.segments), Some(5));
         let ExperimentKind::Continual(spec) = &last.experiment else {
             panic!("not continual")
         };
@@ -1318,7 +1406,10 @@ mod tests {
                 ("control_mask", "true"),
                 ("sigma_steps", "4"),
                 ("m_dense", "false"),
-                ("m_kwta_sparse", "false"),
+                ("m_dendrites", "true"),
+                ("gating", "max"),
+                ("normalize", "false"),
+                ("formulation", "authors"),
                 ("eta", "0.002"),
                 ("depth", "3"),
             ] {

@@ -75,7 +75,9 @@ pub struct RunRecord {
     pub backend: String,
     /// How it ended.
     pub status: RunStatus,
-    /// What ran.
+    /// What ran (a config saved by an older version is upgraded as it loads, keeping its
+    /// meaning).
+    #[serde(deserialize_with = "upgraded_config")]
     pub config: ExperimentConfig,
     /// The result (slimmed), when it finished.
     #[serde(default)]
@@ -86,6 +88,14 @@ pub struct RunRecord {
     /// Images (weights, masks).
     #[serde(default)]
     pub images: Vec<RunImage>,
+}
+
+/// Reads a saved run's config through the engine's upgrade of older config versions.
+fn upgraded_config<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ExperimentConfig, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    ExperimentConfig::from_value_unchecked(value).map_err(serde::de::Error::custom)
 }
 
 impl RunRecord {

@@ -538,6 +538,7 @@ fn RunView(tab: Tab) -> impl IntoView {
         let refs: Vec<&RunRecord> = others.iter().collect();
         let tables = views::tables(&run, &refs);
         let headline = views::headline(&run);
+        let paper = views::paper_lines(&run, &refs);
         let heatmap = views::continual_heatmap(&run);
         let status = match &run.status {
             RunStatus::Finished => None,
@@ -562,6 +563,10 @@ fn RunView(tab: Tab) -> impl IntoView {
                 </p>
                 {status.map(|s| view! { <p class="notice warn">{s}</p> })}
                 {headline.map(|h| view! { <p class="headline" data-testid="headline">{h}</p> })}
+                {paper
+                    .into_iter()
+                    .map(|line| view! { <p class="paper-claim" data-testid="paper-claim">{line}</p> })
+                    .collect_view()}
             </div>
             {heatmap.map(|h| view! { <HeatmapView heatmap=h /> })}
             {tables.into_iter().map(|t| view! { <TableView table=t /> }).collect_view()}

@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 
 use bioplay_engine::data::Dataset;
+use bioplay_engine::experiment::claims;
+use bioplay_engine::experiment::continual::ContinualResult;
+use bioplay_engine::experiment::presets::ContinualMethod;
 use bioplay_engine::experiment::{
     ExperimentConfig, ExperimentKind, ExperimentResult, FitResult, LivePlot, LivePoint,
 };
@@ -561,6 +564,39 @@ pub fn headline(run: &RunRecord) -> Option<String> {
             r.fit.curve.last().map_or(0, |p| p.0)
         )),
     }
+}
+
+/// What the paper found and whether this run agrees, one line per claim, from the
+/// engine's claim definitions (the same ones `bioplay reference` prints). A continual run
+/// is judged together with the other methods of its comparison (`others` of its batch).
+pub fn paper_lines(run: &RunRecord, others: &[&RunRecord]) -> Vec<String> {
+    let Some(result) = run.result.as_ref() else {
+        return Vec::new();
+    };
+    let found =
+        match result {
+            ExperimentResult::Imp(r) => claims::imp(r),
+            ExperimentResult::Noise(r) => claims::noise(r),
+            ExperimentResult::Plasticity(r) => vec![claims::oja(None, r)],
+            ExperimentResult::Continual(_) => {
+                let batch: Vec<(ContinualMethod, &ContinualResult)> =
+                    std::iter::once(run)
+                        .chain(others.iter().copied().filter(|o| {
+                            run.batch.is_some() && o.batch == run.batch && o.id != run.id
+                        }))
+                        .filter_map(|r| {
+                            let method = ContinualMethod::from_label(r.method.as_deref()?)?;
+                            match r.result.as_ref()? {
+                                ExperimentResult::Continual(c) => Some((method, c)),
+                                _ => None,
+                            }
+                        })
+                        .collect();
+                claims::continual(&batch)
+            }
+            ExperimentResult::Train(_) => Vec::new(),
+        };
+    found.iter().map(claims::Claim::line).collect()
 }
 
 /// A short description of a config for run lists ("MLP 300-100, Adam, bs 60, 2 ep").

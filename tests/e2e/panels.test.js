@@ -85,6 +85,11 @@ for (const [label, webgpu, query] of [
         assert.ok(seen.during > 0, "the chart gained points while the run went on");
         assert.ok(after > 0, `the finished run's chart has points (${after})`);
         assert.ok((await panel.locator('[data-testid="headline"]').innerText()).length > 10);
+        // What the paper found and whether this run agrees (every panel but Train).
+        if (tab !== "train") {
+          const claim = await panel.locator('[data-testid="paper-claim"]').first().innerText();
+          assert.match(claim, /^Paper: .+ — this run (agrees|does not agree) \(.+\)\.$/);
+        }
         const shot = await screenshot(page, `panel-${tab}-${label.toLowerCase()}`);
         assert.ok(shot.ink > 0.02, `${shot.path} nearly blank`);
 

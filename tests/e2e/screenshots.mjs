@@ -1,7 +1,8 @@
-// Screenshots of each panel after a run, for the README (docs/screenshots/). Not a test:
-// `make screenshots` runs it against `make dist`. Runs are larger than the tests' so the
-// curves mean something, and use the CPU backend, which is faster than software WebGPU
-// for these small networks.
+// Screenshots of each panel after a run, for the README (docs/screenshots/), with the time
+// each run took. Not a test: `make screenshots` runs it against `make dist`. Train, Prune
+// and Continual run their defaults, as a new user pressing Run would; the others run
+// larger configs than the tests' so the curves mean something. All on the CPU backend,
+// which is faster than software WebGPU for these small networks.
 import { mkdir } from "node:fs/promises";
 import { launch, openPage, waitForStartup } from "./browser.js";
 import { serve } from "./server.js";
@@ -11,10 +12,11 @@ const DIST = new URL("../../dist/", import.meta.url).pathname;
 const OUT = new URL("../../docs/screenshots/", import.meta.url).pathname;
 
 const RUNS = {
-  train: [{ train_samples: 4000, test_samples: 1000, epochs: 3, eval_every: 20 }],
-  prune: [{ train_samples: 2000, test_samples: 1000, epochs: 2, rounds: 6, control_mask: true }],
+  // Train, Prune and Continual: the panel's defaults, as a new user presses Run.
+  train: [{}],
+  prune: [{}],
   noise: [{ train_samples: 2000, test_samples: 1000, epochs: 2, seeds: 3, rounds: 5 }],
-  continual: [{ train_samples: 2000, test_samples: 500, hidden: "256, 256", epochs: 2, tasks: 3, m_kwta_sparse: true }],
+  continual: [{}],
   plasticity: [{ train_samples: 2000, test_samples: 1000, epochs: 2 }],
 };
 

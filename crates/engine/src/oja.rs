@@ -21,9 +21,26 @@ pub struct OjaSpec {
     /// Which form of the rule.
     #[serde(default)]
     pub form: OjaForm,
-    /// Which of the layer's outputs is `y`.
+    /// Which of the layer's outputs is `y` (hidden layers).
     #[serde(default)]
     pub signal: OjaSignal,
+    /// What the output layer contributes.
+    #[serde(default)]
+    pub output: OjaOutput,
+}
+
+/// The output layer's `y` in Oja's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OjaOutput {
+    /// The raw logits (this playground's first formulation).
+    #[default]
+    Logits,
+    /// `softmax(logits)`, as the authors' earlier public code (MetaLearning-Plasticity,
+    /// `plasticity_rule`) uses for the last layer.
+    Softmax,
+    /// No Oja term on the output layer: hidden layers only.
+    Skip,
 }
 
 /// The two forms of Oja's rule.

@@ -147,6 +147,11 @@ impl Optimizer {
         &self.spec
     }
 
+    /// Whether any step has been taken since this state was made.
+    pub fn has_state(&self) -> bool {
+        self.steps > 0
+    }
+
     /// One update of every parameter that has a gradient. `masks[i]`, when present, zeroes
     /// the gradient of pruned weights (so they gather no momentum) and the weights
     /// themselves after the step. All tensors are without autodiff.

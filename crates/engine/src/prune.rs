@@ -1,5 +1,5 @@
 //! Magnitude pruning: the masks of a network's weights and how a round of iterative
-//! magnitude pruning (IMP) shrinks them (science.md, section 1).
+//! magnitude pruning (IMP) shrinks them (docs/science.md, "Iterative magnitude pruning").
 //!
 //! Masks live on the host (one `bool` per weight, `true` = kept) because pruning ranks
 //! weights, which is cheap and exact on the host and needs one read-back per round; the
@@ -122,17 +122,28 @@ impl Masks {
     }
 
     /// A fixed random mask keeping `1 - sparsity` of every hidden and convolution weight
-    /// (the output layer stays dense), as the continual-learning papers use.
+    /// (the output layer stays dense).
     pub fn random(params: &[ParamInfo], sparsity: f64, rng: &mut Rng) -> Masks {
+        Masks::random_with(params, sparsity, false, rng)
+    }
+
+    /// A fixed random mask keeping `1 - sparsity` of every hidden and convolution weight,
+    /// and of the output layer's too when `output` is set (as Numenta's `DendriticMLP`
+    /// does: its output layer is `SparseWeights` at the same sparsity).
+    pub fn random_with(params: &[ParamInfo], sparsity: f64, output: bool, rng: &mut Rng) -> Masks {
         Masks(
             params
                 .iter()
-                .map(|p| match p.role {
-                    ParamRole::HiddenWeight | ParamRole::ConvWeight => {
+                .map(|p| {
+                    let masked = match p.role {
+                        ParamRole::HiddenWeight | ParamRole::ConvWeight => true,
+                        ParamRole::OutputWeight => output,
+                        ParamRole::Bias | ParamRole::Segments => false,
+                    };
+                    masked.then(|| {
                         let kept = ((1.0 - sparsity) * p.len() as f64).round() as usize;
-                        Some(random_mask(p.len(), kept.clamp(1, p.len()), rng))
-                    }
-                    _ => None,
+                        random_mask(p.len(), kept.clamp(1, p.len()), rng)
+                    })
                 })
                 .collect(),
         )

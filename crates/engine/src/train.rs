@@ -6,14 +6,14 @@
 //! NaN or infinity stops the run with a clear reason. Everything is deterministic given
 //! the seeds: data order, initial weights and noise all come from [`Rng`].
 
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_count};
-use crate::data::Dataset;
-use crate::model::{ModelError, Network, Params};
-use crate::oja::{self, OjaSignal, OjaSpec};
+use crate::data::{Dataset, Normalization};
+use crate::model::{ModelError, Network, ParamRole, Params};
+use crate::oja::{self, OjaOutput, OjaSignal, OjaSpec};
 use crate::optim::{Optimizer, OptimizerSpec};
 use crate::prune::Masks;
 use crate::rng::Rng;
@@ -94,6 +94,15 @@ pub enum ContextSource {
 }
 
 impl ContextSource {
+    /// The context shared by every sample, if there is one (then a batch carries it once
+    /// and the dendrites compute their activations once per batch, not once per sample).
+    fn shared(&self) -> Option<&[f32]> {
+        match self {
+            ContextSource::Fixed(c) => Some(c),
+            ContextSource::NearestPrototype(_) => None,
+        }
+    }
+
     fn for_input(&self, x: &[f32]) -> &[f32] {
         match self {
             ContextSource::Fixed(c) => c,
@@ -119,29 +128,44 @@ pub struct Samples<'a> {
     /// A fixed pixel permutation (permuted-MNIST tasks): pixel `j` of the input is pixel
     /// `permutation[j]` of the image.
     pub permutation: Option<&'a [usize]>,
-    /// Noise added to every input.
+    /// Noise added to every input (in pixel space, before normalisation).
     pub noise: Option<GaussianNoise>,
+    /// Standardisation applied after the noise (see [`Normalization`]).
+    pub normalization: Option<Normalization>,
     /// The context for dendritic networks.
     pub context: Option<&'a ContextSource>,
 }
 
 impl<'a> Samples<'a> {
-    /// Plain samples: no permutation, noise or context.
+    /// Plain samples: no permutation, noise, normalisation or context.
     pub fn new(dataset: &'a Dataset, indices: &'a [usize]) -> Self {
         Samples {
             dataset,
             indices,
             permutation: None,
             noise: None,
+            normalization: None,
             context: None,
         }
     }
 
-    /// The input vector of dataset sample `index` after noise and permutation.
+    /// The same samples standardised with `normalization` (none: unchanged).
+    pub fn normalized(self, normalization: Option<Normalization>) -> Self {
+        Samples {
+            normalization,
+            ..self
+        }
+    }
+
+    /// The input vector of dataset sample `index`: pixels in `[0, 1]`, then noise, then
+    /// normalisation, then the permutation.
     pub fn input(&self, index: usize) -> Vec<f32> {
         let mut x = self.dataset.scaled_image(index);
         if let Some(noise) = &self.noise {
             noise.apply(index, &mut x);
+        }
+        if let Some(norm) = &self.normalization {
+            x.iter_mut().for_each(|v| *v = norm.apply(*v));
         }
         match self.permutation {
             Some(perm) => perm.iter().map(|&j| x[j]).collect(),
@@ -183,9 +207,11 @@ impl HostBatch {
         DeviceBatch {
             x: upload(self.x, [len, net.input_size()], device),
             one_hot: upload(self.one_hot, [len, net.classes()], device),
+            // One row when the context is shared, else one per sample.
             context: self.context.map(|c| {
-                let n = c.len() / len.max(1);
-                upload(c, [len, n], device)
+                let n = net.context_size().unwrap_or(c.len()).max(1);
+                let rows = c.len() / n;
+                upload(c, [rows, n], device)
             }),
         }
     }
@@ -195,11 +221,14 @@ fn host_batch(samples: &Samples<'_>, positions: &[usize]) -> HostBatch {
     let classes = samples.dataset.classes();
     let mut x = Vec::with_capacity(positions.len() * samples.dataset.features());
     let mut one_hot = vec![0.0; positions.len() * classes];
-    let mut context = samples.context.map(|_| Vec::new());
+    let shared = samples.context.and_then(ContextSource::shared);
+    let mut context = samples
+        .context
+        .map(|_| shared.map_or_else(Vec::new, <[f32]>::to_vec));
     for (row, &pos) in positions.iter().enumerate() {
         let index = samples.indices[pos];
         let input = samples.input(index);
-        if let (Some(ctx), Some(source)) = (context.as_mut(), samples.context) {
+        if let (Some(ctx), Some(source), None) = (context.as_mut(), samples.context, shared) {
             ctx.extend_from_slice(source.for_input(&input));
         }
         x.extend_from_slice(&input);
@@ -376,6 +405,17 @@ impl Trainer {
         self.steps
     }
 
+    /// Forgets the optimiser's state (momentum, Adam's moments and step count), as if it
+    /// were made anew; the parameters stay. Continual learning does this between tasks.
+    pub fn reset_optimizer(&mut self) {
+        self.optimizer = Optimizer::new(self.spec.optimizer, self.params.len());
+    }
+
+    /// Whether the optimiser holds any state yet (false when new or just reset).
+    pub fn optimizer_has_state(&self) -> bool {
+        self.optimizer.has_state()
+    }
+
     /// Replaces the masks and applies them to the parameters.
     pub fn set_masks(&mut self, masks: Masks) {
         let mut masks = masks;
@@ -450,11 +490,19 @@ impl Trainer {
             if let (Some(spec), Some(before)) = (oja, before) {
                 for record in forward.dense {
                     let i = record.weight;
-                    let shape = &self.net.params()[i].shape;
-                    let (inputs, outputs) = (shape[0], shape[1]);
-                    let y = match spec.signal {
-                        OjaSignal::Activation => record.activation,
-                        OjaSignal::PreActivation => record.pre_activation,
+                    let info = &self.net.params()[i];
+                    let (inputs, outputs) = (info.shape[0], info.shape[1]);
+                    let y = if info.role == ParamRole::OutputWeight {
+                        match spec.output {
+                            OjaOutput::Logits => record.activation,
+                            OjaOutput::Softmax => softmax(record.activation, 1),
+                            OjaOutput::Skip => continue,
+                        }
+                    } else {
+                        match spec.signal {
+                            OjaSignal::Activation => record.activation,
+                            OjaSignal::PreActivation => record.pre_activation,
+                        }
                     };
                     let w = before[i].clone().reshape([inputs, outputs]);
                     let delta = oja::delta(w, record.input, y, spec.form)
@@ -671,6 +719,7 @@ mod tests {
             eta: 0.01,
             form: OjaForm::Subspace,
             signal: OjaSignal::Activation,
+            output: OjaOutput::Logits,
         });
         for (optimizer, oja) in [
             (OptimizerSpec::sgd(0.1), None),
@@ -816,5 +865,29 @@ mod tests {
         let p = permuted.input(2);
         assert_eq!(p[0], plain[63]);
         assert_eq!(p[63], plain[0]);
+    }
+
+    #[test]
+    fn an_optimizer_reset_forgets_the_state_and_keeps_the_weights() {
+        let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![16])), adam(), 1);
+        let indices = all(&data);
+        let samples = Samples::new(&data, &indices);
+        assert!(!trainer.optimizer_has_state());
+        block_on(trainer.train(&samples, 3)).expect("trains");
+        assert!(trainer.optimizer_has_state());
+        let before = block_on(trainer.read_params()).expect("reads");
+        trainer.reset_optimizer();
+        assert!(!trainer.optimizer_has_state());
+        assert_eq!(block_on(trainer.read_params()).expect("reads"), before);
+        // The first step after a reset is Adam's first step: the same as a fresh trainer
+        // from the same weights takes.
+        let mut fresh = trainer.clone();
+        let a = block_on(trainer.train(&samples, 1)).expect("trains");
+        let b = block_on(fresh.train(&samples, 1)).expect("trains");
+        assert_eq!(a.mean_loss, b.mean_loss);
+        assert_eq!(
+            block_on(trainer.read_params()).expect("reads"),
+            block_on(fresh.read_params()).expect("reads")
+        );
     }
 }

@@ -93,6 +93,28 @@ pub struct Dataset {
     labels: Vec<u8>,
 }
 
+/// Input standardisation: `x' = (x - mean) / std` on pixels scaled to `[0, 1]`, with one
+/// mean and standard deviation over all pixels of a dataset's training split (MNIST:
+/// about 0.1307 and 0.3081, the values the papers' code uses). See docs/science.md,
+/// "Input normalisation".
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Normalization {
+    /// Mean pixel value, in `[0, 1]`.
+    pub mean: f32,
+    /// Standard deviation of the pixel values (never below [`Normalization::MIN_STD`]).
+    pub std: f32,
+}
+
+impl Normalization {
+    /// The smallest standard deviation used, so a constant image set does not divide by 0.
+    pub const MIN_STD: f32 = 1e-6;
+
+    /// Standardises one pixel value.
+    pub fn apply(&self, x: f32) -> f32 {
+        (x - self.mean) / self.std
+    }
+}
+
 /// Indices of a dataset's training and test samples.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
@@ -227,6 +249,41 @@ impl Dataset {
             .collect()
     }
 
+    /// The mean and standard deviation of every pixel (scaled to `[0, 1]`) of the samples
+    /// at `indices`; the identity normalisation when there are none.
+    pub fn pixel_stats(&self, indices: &[usize]) -> Normalization {
+        let mut counts = [0u64; 256];
+        for &i in indices {
+            for &p in self.image(i) {
+                counts[usize::from(p)] += 1;
+            }
+        }
+        let n: u64 = counts.iter().sum();
+        if n == 0 {
+            return Normalization {
+                mean: 0.0,
+                std: 1.0,
+            };
+        }
+        let value = |p: usize| p as f64 / 255.0;
+        let mean = counts
+            .iter()
+            .enumerate()
+            .map(|(p, &c)| c as f64 * value(p))
+            .sum::<f64>()
+            / n as f64;
+        let variance = counts
+            .iter()
+            .enumerate()
+            .map(|(p, &c)| c as f64 * (value(p) - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        Normalization {
+            mean: mean as f32,
+            std: (variance.sqrt() as f32).max(Normalization::MIN_STD),
+        }
+    }
+
     /// The label of sample `index`.
     pub fn label(&self, index: usize) -> u8 {
         self.labels[index]
@@ -284,6 +341,41 @@ mod tests {
         assert_eq!(y, vec![4, 0]);
         assert_eq!(x.len(), 8);
         assert!((x[4] - 0.0).abs() < 1e-7 && (x[0] - 56.0 / 255.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn pixel_statistics_match_hand_computed_values() {
+        let (images, labels) = files(3, &[0, 9, 4]);
+        let d = Dataset::from_idx("tiny", &images, &labels, 10).unwrap();
+        // Sample 1 is [28, 35, 42, 49]: mean 38.5, deviations +-10.5 and +-3.5, so the
+        // variance is (2 * 110.25 + 2 * 12.25) / 4 = 61.25 (in pixel units squared).
+        let stats = d.pixel_stats(&[1]);
+        assert!((stats.mean - 38.5 / 255.0).abs() < 1e-7, "{stats:?}");
+        assert!(
+            (stats.std - 61.25f32.sqrt() / 255.0).abs() < 1e-7,
+            "{stats:?}"
+        );
+        assert!((stats.apply(49.0 / 255.0) - 10.5 / 61.25f32.sqrt()).abs() < 1e-5);
+        // Samples 1 and 2: [28, 35, 42, 49, 56, 63, 70, 77], mean 52.5, variance (12.25 + 110.25 + 306.25 + 600.25) / 4 = 257.25.
+        let both = d.pixel_stats(&[2, 1]);
+        assert!((both.mean - 52.5 / 255.0).abs() < 1e-7);
+        assert!((both.std - 257.25f32.sqrt() / 255.0).abs() < 1e-7);
+        // Nothing to measure, or a constant image: no division by zero.
+        assert_eq!(
+            d.pixel_stats(&[]),
+            Normalization {
+                mean: 0.0,
+                std: 1.0
+            }
+        );
+        let flat = Dataset::from_idx(
+            "flat",
+            &idx::encode_u8(&[1, 2, 2], &[9, 9, 9, 9]),
+            &idx::encode_u8(&[1], &[0]),
+            10,
+        )
+        .unwrap();
+        assert_eq!(flat.pixel_stats(&[0]).std, Normalization::MIN_STD);
     }
 
     #[test]

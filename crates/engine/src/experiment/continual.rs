@@ -1,5 +1,5 @@
 //! Continual learning: tasks trained one after another with no replay, and how much of each
-//! earlier task is forgotten (science.md, section 3).
+//! earlier task is forgotten (docs/science.md, "Continual learning").
 //!
 //! The method is the model and its masks: a dense network, fixed weight sparsity
 //! (`weight_sparsity`), k-WTA (`model.kwta`), active dendrites (`model.dendrites`, whose
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ExperimentConfig, Fit, FitResult, Host, LivePlot, RunError, Tracker, eval_cost};
 use crate::config::{ConfigError, check_count, check_range};
-use crate::data::Dataset;
+use crate::data::{Dataset, Normalization};
 use crate::model::Network;
 use crate::prune::Masks;
 use crate::rng::Rng;
@@ -65,6 +65,15 @@ pub struct ContinualSpec {
     /// Context at test time, for dendritic networks.
     #[serde(default)]
     pub context: ContextMode,
+    /// The weight sparsity covers the output layer too (Numenta's `DendriticMLP`; the
+    /// default from config version 2 on).
+    #[serde(default = "super::yes")]
+    pub sparse_output: bool,
+    /// Recreate the optimiser (Adam's moments, momentum) at the start of every task, as
+    /// Numenta's experiments do (`reset_optimizer_after_task`; the default from version 2
+    /// on).
+    #[serde(default = "super::yes")]
+    pub reset_optimizer: bool,
 }
 
 impl ContinualSpec {
@@ -141,6 +150,7 @@ fn tasks(
     dataset: &Dataset,
     train: &[usize],
     test: &[usize],
+    norm: Option<Normalization>,
     seed: u64,
 ) -> Vec<Task> {
     let features = dataset.features();
@@ -168,7 +178,7 @@ fn tasks(
         };
         let prototype = mean_input(&Samples {
             permutation: permutation.as_deref(),
-            ..Samples::new(dataset, &train_t)
+            ..Samples::new(dataset, &train_t).normalized(norm)
         });
         out.push(Task {
             train: train_t,
@@ -204,7 +214,8 @@ pub async fn run<H: Host>(
         )
         .into());
     }
-    let tasks = tasks(spec, dataset, &split.train, &split.test, config.seed);
+    let norm = config.data.normalization(dataset, &split);
+    let tasks = tasks(spec, dataset, &split.train, &split.test, norm, config.seed);
     let steps: Vec<u64> = tasks
         .iter()
         .map(|t| (config.train.epochs * config.train.steps_per_epoch(t.train.len())) as u64)
@@ -231,15 +242,16 @@ pub async fn run<H: Host>(
     let mut tracker = Tracker::new(host, total);
 
     let masks = if spec.weight_sparsity > 0.0 {
-        Masks::random(
+        Masks::random_with(
             net.params(),
             spec.weight_sparsity,
+            spec.sparse_output,
             &mut Rng::derive(config.seed, 2),
         )
     } else {
         Masks::dense(net.params())
     };
-    let params = net.init(&mut Rng::derive(config.seed, 1), device);
+    let params = net.init_masked(&mut Rng::derive(config.seed, 1), &masks, device);
     let mut trainer = Trainer::new(
         net.clone(),
         params,
@@ -257,12 +269,15 @@ pub async fn run<H: Host>(
     let mut offset = 0;
     for (i, task) in tasks.iter().enumerate() {
         tracker.phase(format!("task {} of {n}: training", i + 1));
+        if spec.reset_optimizer {
+            trainer.reset_optimizer();
+        }
         tracker.focus(format!("task {}", i + 1), offset);
         offset += steps[i];
         let train = Samples {
             permutation: task.permutation.as_deref(),
             context: has_context.then_some(&contexts[i]),
-            ..Samples::new(dataset, &task.train)
+            ..Samples::new(dataset, &task.train).normalized(norm)
         };
         let test = Samples {
             indices: &task.test,
@@ -297,7 +312,7 @@ pub async fn run<H: Host>(
             let samples = Samples {
                 permutation: seen.permutation.as_deref(),
                 context: has_context.then_some(context),
-                ..Samples::new(dataset, &seen.test)
+                ..Samples::new(dataset, &seen.test).normalized(norm)
             };
             accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
         }

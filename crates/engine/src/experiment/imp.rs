@@ -1,4 +1,4 @@
-//! Iterative magnitude pruning (lottery tickets), science.md section 1.
+//! Iterative magnitude pruning (lottery tickets), docs/science.md, "Iterative magnitude pruning".
 //!
 //! Round 0 trains the dense network. Each later round prunes the trained weights by
 //! magnitude ([`crate::prune::prune_round`]), resets the survivors by the chosen
@@ -189,9 +189,10 @@ pub(crate) async fn run_in<H: Host>(
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
     let (steps_per_round, eval_every) = schedule(config, split.train.len(), spec.eval_every);
+    let norm = config.data.normalization(dataset, &split);
     let plan = Fit {
-        train: Samples::new(dataset, &split.train),
-        test: Samples::new(dataset, &split.test),
+        train: Samples::new(dataset, &split.train).normalized(norm),
+        test: Samples::new(dataset, &split.test).normalized(norm),
         eval_every,
         chunk: config.steps_per_call,
     };

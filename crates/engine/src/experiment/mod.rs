@@ -6,6 +6,7 @@
 //! browser yields to the event loop there (so the page stays responsive) and can cancel;
 //! the runner updates a progress bar.
 
+pub mod claims;
 pub mod continual;
 pub mod export;
 pub mod imp;
@@ -18,14 +19,19 @@ pub mod training;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_count, check_range};
-use crate::data::{Dataset, Shipped, Split};
+use crate::data::{Dataset, Normalization, Shipped, Split};
 use crate::model::{ModelError, ModelSpec};
 use crate::tensor_io::ReadError;
 use crate::train::{TrainError, TrainSpec};
 
-/// The config format this engine writes. Older versions keep loading (see
-/// [`ExperimentConfig::from_json`]).
-pub const CONFIG_VERSION: u32 = 1;
+/// The config format this engine writes. Older versions keep loading, with the meaning
+/// they had (see [`ExperimentConfig::from_json`]).
+///
+/// Version 2 changed defaults so that an option left out means what the papers' code
+/// does: inputs normalised (`data.normalize`), sparse-aware initialisation
+/// (`model.init.scheme`), absolute-max dendrite gating (`model.dendrites.selection`), and
+/// in continual learning a sparse output layer and an optimiser reset per task.
+pub const CONFIG_VERSION: u32 = 2;
 
 /// Which data an experiment reads and how it is split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +52,15 @@ pub struct DataSpec {
     /// experiments fix it so every seed trains and tests on the same samples.
     #[serde(default)]
     pub split_seed: Option<u64>,
+    /// Standardise inputs by the training split's pixel mean and standard deviation (as
+    /// the papers' code does); noise is added before, in pixel space. Version-1 configs,
+    /// written before this option, did not normalise.
+    #[serde(default = "yes")]
+    pub normalize: bool,
+}
+
+pub(crate) fn yes() -> bool {
+    true
 }
 
 fn default_test_fraction() -> f64 {
@@ -86,6 +101,12 @@ impl DataSpec {
             split.test.truncate(self.test_samples);
         }
         split
+    }
+
+    /// The input standardisation of this data, from the training samples of `split`
+    /// (`None` when [`DataSpec::normalize`] is off).
+    pub fn normalization(&self, dataset: &Dataset, split: &Split) -> Option<Normalization> {
+        self.normalize.then(|| dataset.pixel_stats(&split.train))
     }
 
     fn validate(&self, field: &str) -> Result<(), ConfigError> {
@@ -174,18 +195,24 @@ pub enum ConfigLoadError {
 }
 
 impl ExperimentConfig {
-    /// Parses and validates a config from JSON. Versions up to [`CONFIG_VERSION`] load.
+    /// Parses and validates a config from JSON. Versions up to [`CONFIG_VERSION`] load;
+    /// an older one is upgraded first, keeping its meaning (see [`CONFIG_VERSION`]).
     pub fn from_json(text: &str) -> Result<Self, ConfigLoadError> {
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: Option<u32>,
-        }
-        let versioned: Versioned =
+        let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ConfigLoadError::Syntax(e.to_string()))?;
-        match versioned.version {
-            Some(v) if v > CONFIG_VERSION => {
+        let config = Self::from_value_unchecked(value)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads a config from a JSON value, upgrading an older version, without validating
+    /// it (saved runs keep the config they ran with, even one a later version rejects).
+    pub fn from_value_unchecked(mut value: serde_json::Value) -> Result<Self, ConfigLoadError> {
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if v > u64::from(CONFIG_VERSION) => {
                 return Err(ConfigLoadError::Version {
-                    found: v,
+                    found: u32::try_from(v).unwrap_or(u32::MAX),
                     supported: CONFIG_VERSION,
                 });
             }
@@ -195,12 +222,10 @@ impl ExperimentConfig {
                     format!("missing; this playground writes version {CONFIG_VERSION}"),
                 )));
             }
+            Some(1) => upgrade_v1(&mut value),
             Some(_) => {}
         }
-        let config: ExperimentConfig =
-            serde_json::from_str(text).map_err(|e| ConfigLoadError::Syntax(e.to_string()))?;
-        config.validate()?;
-        Ok(config)
+        serde_json::from_value(value).map_err(|e| ConfigLoadError::Syntax(e.to_string()))
     }
 
     /// The config as pretty JSON.
@@ -221,6 +246,35 @@ impl ExperimentConfig {
             ExperimentKind::Continual(s) => s.validate("experiment"),
             ExperimentKind::Plasticity(s) => s.validate("experiment"),
         }
+    }
+}
+
+/// Writes out, in a version-1 config, the defaults that version 2 changed, so it keeps
+/// its meaning; then marks it version 2. Anything not an object is left for serde to
+/// reject.
+fn upgrade_v1(config: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    fn set_if_absent(object: Option<&mut Value>, key: &str, value: Value) {
+        if let Some(Value::Object(map)) = object {
+            map.entry(key).or_insert(value);
+        }
+    }
+    set_if_absent(config.get_mut("data"), "normalize", json!(false));
+    if let Some(Value::Object(model)) = config.get_mut("model") {
+        let init = model.entry("init").or_insert_with(|| json!({}));
+        set_if_absent(Some(init), "scheme", json!("uniform"));
+        if let Some(d @ Value::Object(_)) = model.get_mut("dendrites") {
+            set_if_absent(Some(d), "selection", json!("max"));
+        }
+    }
+    if let Some(experiment) = config.get_mut("experiment")
+        && experiment.get("kind").and_then(Value::as_str) == Some("continual")
+    {
+        set_if_absent(Some(&mut *experiment), "sparse_output", json!(false));
+        set_if_absent(Some(experiment), "reset_optimizer", json!(false));
+    }
+    if let Value::Object(map) = config {
+        map.insert("version".into(), json!(CONFIG_VERSION));
     }
 }
 

@@ -1,5 +1,5 @@
 //! Noise robustness: does weight sparsity make a network robust to Gaussian input noise?
-//! (science.md, section 2.)
+//! (docs/science.md, "Noise robustness".)
 //!
 //! For each seed, IMP trains a dense network (round 0) and prunes it to a sparse ticket
 //! (the last round); both are evaluated on the test set at every sigma with the same noise
@@ -12,7 +12,7 @@ use super::imp::{ImpSpec, ResetMode};
 use super::stats::{PairedTest, mean_sd, normalized_auc};
 use super::{ExperimentConfig, Host, LivePlot, RunError, Tracker, eval_cost, imp};
 use crate::config::{ConfigError, check_count, check_range};
-use crate::data::Dataset;
+use crate::data::{Dataset, Normalization};
 use crate::model::{Network, Params};
 use crate::prune::{Masks, PruneSpec};
 use crate::tensor_io::upload_params;
@@ -159,6 +159,7 @@ async fn curve(
     masks: &Masks,
     dataset: &Dataset,
     test: &[usize],
+    norm: Option<Normalization>,
     spec: &NoiseSpec,
     device: &burn::tensor::Device,
 ) -> Result<NoiseCurve, RunError> {
@@ -170,7 +171,7 @@ async fn curve(
                 sigma,
                 seed: spec.noise_seed,
             }),
-            ..Samples::new(dataset, test)
+            ..Samples::new(dataset, test).normalized(norm)
         };
         accuracy.push(evaluate(net, &params, &samples, device).await?.accuracy());
     }
@@ -191,6 +192,7 @@ pub async fn run<H: Host>(
 ) -> Result<NoiseResult, RunError> {
     let imp_spec = spec.imp();
     let split = config.data.split(dataset, config.seed);
+    let norm = config.data.normalization(dataset, &split);
     let sweep = 2 * spec.sigmas.len() as u64 * eval_cost(split.test.len(), config.train.batch_size);
     let per_seed =
         imp::planned_work(config, &imp_spec, split.train.len(), split.test.len()) + sweep;
@@ -211,6 +213,7 @@ pub async fn run<H: Host>(
             &Masks::dense(net.params()),
             dataset,
             &split.test,
+            norm,
             spec,
             device,
         )
@@ -221,6 +224,7 @@ pub async fn run<H: Host>(
             &imp.masks,
             dataset,
             &split.test,
+            norm,
             spec,
             device,
         )

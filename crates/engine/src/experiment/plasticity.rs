@@ -1,4 +1,4 @@
-//! Backprop against backprop + Oja's rule (science.md, section 4), from the same initial
+//! Backprop against backprop + Oja's rule (docs/science.md, "Oja's rule"), from the same initial
 //! weights and the same data order, so the only difference is Oja's term.
 //!
 //! The settings of the paper are configs: online learning is `train.batch_size = 1`, a deep
@@ -83,6 +83,7 @@ async fn one_run<H: Host>(
 ) -> Result<PlasticityRun, RunError> {
     let label = if with_oja { "BP+Oja" } else { "BP" };
     let split = config.data.split(dataset, config.seed);
+    let norm = config.data.normalization(dataset, &split);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
     let mut train_spec = config.train;
@@ -106,8 +107,8 @@ async fn one_run<H: Host>(
         let n = every.min(total - done);
         // One evaluation (and one row-norm reading) at the end of each part.
         let plan = Fit {
-            train: Samples::new(dataset, &split.train),
-            test: Samples::new(dataset, &split.test),
+            train: Samples::new(dataset, &split.train).normalized(norm),
+            test: Samples::new(dataset, &split.test).normalized(norm),
             eval_every: n,
             chunk: config.steps_per_call,
         };

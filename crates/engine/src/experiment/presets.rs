@@ -8,9 +8,9 @@ use super::noise::NoiseSpec;
 use super::plasticity::PlasticitySpec;
 use super::{CONFIG_VERSION, DataSpec, DatasetChoice, ExperimentConfig, ExperimentKind};
 use crate::model::{
-    DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec, SegmentSelection,
+    Activation, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec, SegmentSelection,
 };
-use crate::oja::{OjaForm, OjaSignal, OjaSpec};
+use crate::oja::{OjaForm, OjaOutput, OjaSignal, OjaSpec};
 use crate::optim::OptimizerSpec;
 use crate::prune::{PruneScope, PruneSpec};
 use crate::train::TrainSpec;
@@ -22,6 +22,7 @@ fn mnist(train_samples: usize) -> DataSpec {
         train_samples,
         test_samples: 0,
         split_seed: None,
+        normalize: true,
     }
 }
 
@@ -109,6 +110,11 @@ impl ContinualMethod {
         ContinualMethod::DendritesKwtaSparse,
     ];
 
+    /// The method a label names ([`ContinualMethod::label`]), if any.
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.label() == label)
+    }
+
     /// A short label.
     pub fn label(self) -> &'static str {
         match self {
@@ -130,7 +136,7 @@ pub fn continual_permuted(method: ContinualMethod, tasks: usize, quick: bool) ->
         matches!(method, ContinualMethod::DendritesKwtaSparse).then_some(DendriteSpec {
             segments: tasks,
             context: 784,
-            selection: SegmentSelection::Max,
+            selection: SegmentSelection::AbsMax,
         });
     let sparsity = match method {
         ContinualMethod::KwtaSparse | ContinualMethod::DendritesKwtaSparse => 0.5,
@@ -148,7 +154,11 @@ pub fn continual_permuted(method: ContinualMethod, tasks: usize, quick: bool) ->
             hidden: vec![width, width],
             kwta,
             dendrites,
-            init: InitSpec::default(),
+            init: InitSpec {
+                scheme: InitScheme::SparseAware,
+                scale: 1.0,
+            },
+            ..MlpSpec::new(Vec::new())
         }),
         train: TrainSpec {
             optimizer: OptimizerSpec::adam(5e-4),
@@ -160,9 +170,31 @@ pub fn continual_permuted(method: ContinualMethod, tasks: usize, quick: bool) ->
             sequence: Sequence::Permuted { tasks },
             weight_sparsity: sparsity,
             context: ContextMode::TrueTask,
+            sparse_output: true,
+            reset_optimizer: true,
         }),
         steps_per_call: 10,
     }
+}
+
+/// The seeds the reference suite runs each continual-learning method with: the claims
+/// judge seed means, since one seed's dense network can forget 10 points more or less
+/// than another's (docs/science.md, "Reference results").
+pub fn continual_seeds(quick: bool) -> Vec<u64> {
+    if quick {
+        vec![3, 4, 5]
+    } else {
+        vec![3, 4, 5, 6, 7]
+    }
+}
+
+/// The methods the reference suite compares: the three its claims name, and k-WTA alone
+/// in the full suite.
+pub fn continual_reference_methods(quick: bool) -> Vec<ContinualMethod> {
+    ContinualMethod::ALL
+        .into_iter()
+        .filter(|m| !quick || *m != ContinualMethod::Kwta)
+        .collect()
 }
 
 /// The three settings of the Oja paper.
@@ -190,19 +222,89 @@ impl OjaSetting {
     }
 }
 
-/// BP against BP + Oja in one of the paper's settings: plain SGD, no momentum, no
-/// normalisation.
+/// How the network of a plasticity experiment and its Oja term are built
+/// (docs/science.md, "Oja's rule").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OjaFormulation {
+    /// ReLU units with biases, PyTorch's uniform initialisation, Oja's term on the raw
+    /// logits of the output layer: this playground's first formulation.
+    #[default]
+    Playground,
+    /// As the authors' earlier public code: Softplus(beta = 10) units without biases,
+    /// Xavier-uniform initialisation, `softmax(logits)` as the output layer's signal.
+    Authors,
+}
+
+impl OjaFormulation {
+    /// Both, ours first.
+    pub const ALL: [OjaFormulation; 2] = [OjaFormulation::Playground, OjaFormulation::Authors];
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            OjaFormulation::Playground => "ReLU, biases, Oja on logits",
+            OjaFormulation::Authors => "authors' code: Softplus, no biases, Xavier, Oja on softmax",
+        }
+    }
+
+    /// Rebuilds `config`'s MLP and Oja term this way; depth, widths, the initial scale and
+    /// everything else stay.
+    pub fn apply(self, config: &mut ExperimentConfig) {
+        let authors = self == OjaFormulation::Authors;
+        if let ModelSpec::Mlp(m) = &mut config.model {
+            m.activation = if authors {
+                Activation::Softplus { beta: 10.0 }
+            } else {
+                Activation::Relu
+            };
+            m.bias = !authors;
+            m.init.scheme = if authors {
+                InitScheme::XavierUniform
+            } else {
+                InitScheme::Uniform
+            };
+        }
+        if let ExperimentKind::Plasticity(p) = &mut config.experiment {
+            p.oja.output = if authors {
+                OjaOutput::Softmax
+            } else {
+                OjaOutput::Logits
+            };
+        }
+    }
+}
+
+/// BP against BP + Oja in one of the paper's settings, in this playground's formulation:
+/// plain SGD, no momentum, no normalisation layers.
 pub fn plasticity(setting: OjaSetting, quick: bool) -> ExperimentConfig {
+    plasticity_with(setting, OjaFormulation::Playground, quick)
+}
+
+/// BP against BP + Oja in one of the paper's settings, built as `formulation` says.
+pub fn plasticity_with(
+    setting: OjaSetting,
+    formulation: OjaFormulation,
+    quick: bool,
+) -> ExperimentConfig {
     let (hidden, batch_size, scale, lr) = match setting {
         OjaSetting::Online => (vec![100], 1, 1.0, 0.01),
         OjaSetting::Deep => (vec![64; 20], 16, 1.0, 0.05),
         OjaSetting::BadInit => (vec![100, 100], 16, 0.1, 0.05),
     };
-    ExperimentConfig {
+    let mut config = ExperimentConfig {
         version: CONFIG_VERSION,
-        name: format!("Plasticity: BP vs BP+Oja, {}", setting.label()),
+        name: format!(
+            "Plasticity: BP vs BP+Oja, {} ({})",
+            setting.label(),
+            formulation.label()
+        ),
         seed: 5,
-        data: mnist(0),
+        // Raw pixels in [0, 1], as the authors' code (`transforms.ToTensor()` only): with
+        // standardised inputs Oja's term diverges at eta 0.01 (docs/science.md).
+        data: DataSpec {
+            normalize: false,
+            ..mnist(0)
+        },
         model: ModelSpec::Mlp(MlpSpec {
             hidden,
             kwta: None,
@@ -211,6 +313,7 @@ pub fn plasticity(setting: OjaSetting, quick: bool) -> ExperimentConfig {
                 scheme: InitScheme::Uniform,
                 scale,
             },
+            ..MlpSpec::new(Vec::new())
         }),
         train: TrainSpec {
             optimizer: OptimizerSpec::sgd(lr),
@@ -223,11 +326,14 @@ pub fn plasticity(setting: OjaSetting, quick: bool) -> ExperimentConfig {
                 eta: 0.01,
                 form: OjaForm::Subspace,
                 signal: OjaSignal::Activation,
+                output: OjaOutput::Logits,
             },
             eval_every: 0,
         }),
         steps_per_call: if batch_size == 1 { 100 } else { 20 },
-    }
+    };
+    formulation.apply(&mut config);
+    config
 }
 
 #[cfg(test)]
@@ -245,6 +351,7 @@ mod tests {
             }
             for s in OjaSetting::ALL {
                 all.push(plasticity(s, quick));
+                all.push(plasticity_with(s, OjaFormulation::Authors, quick));
             }
         }
         for c in all {

@@ -86,11 +86,12 @@ pub async fn run<H: Host>(
     let split = config.data.split(dataset, config.seed);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
+    let norm = config.data.normalization(dataset, &split);
     // A dendritic network needs a context: here, the mean training image (one task).
     let context = match net.context_size() {
         None => None,
         Some(size) if size == dataset.features() => Some(ContextSource::Fixed(mean_input(
-            &Samples::new(dataset, &split.train),
+            &Samples::new(dataset, &split.train).normalized(norm),
         ))),
         Some(_) => {
             return Err(ConfigError::invalid(
@@ -113,7 +114,7 @@ pub async fn run<H: Host>(
     let mut trainer = Trainer::new(net, params, masks, config.train, device, config.seed);
     let train = Samples {
         context: context.as_ref(),
-        ..Samples::new(dataset, &split.train)
+        ..Samples::new(dataset, &split.train).normalized(norm)
     };
     let test = Samples {
         indices: &split.test,

@@ -13,16 +13,17 @@
 pub mod ops;
 pub mod spec;
 
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{relu, softplus};
 use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
 
+use crate::prune::Masks;
 use crate::rng::Rng;
 use crate::tensor_io::upload_params;
 pub use spec::{
-    CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec, ModelSpec,
-    SegmentSelection,
+    Activation, CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec,
+    ModelSpec, SegmentSelection,
 };
 
 /// What a parameter is, which decides how it is initialised and whether it can be pruned.
@@ -51,7 +52,7 @@ impl ParamRole {
 }
 
 /// One parameter tensor of a network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParamInfo {
     /// A short name such as `fc1.weight` or `conv2.bias`.
     pub name: String,
@@ -61,6 +62,9 @@ pub struct ParamInfo {
     pub role: ParamRole,
     /// Inputs feeding each unit, for initialisation.
     pub fan_in: usize,
+    /// The expected fraction of those inputs that are non-zero: the k-WTA fraction of the
+    /// layer below, 1 after ReLU or for pixels (for [`InitScheme::SparseAware`]).
+    pub input_density: f64,
 }
 
 impl ParamInfo {
@@ -95,7 +99,8 @@ enum Layer {
     },
     Dense {
         weight: usize,
-        bias: usize,
+        bias: Option<usize>,
+        activation: Activation,
         inputs: usize,
         outputs: usize,
         /// Hidden layers have an activation; the output layer gives logits.
@@ -144,7 +149,7 @@ pub enum ModelError {
     #[error("this network has active dendrites and needs a context vector")]
     MissingContext,
     /// The context has the wrong shape.
-    #[error("the context must be [{batch}, {size}], got {got:?}")]
+    #[error("the context must be [{batch}, {size}] (or [1, {size}], shared), got {got:?}")]
     ContextShape {
         /// Batch size.
         batch: usize,
@@ -187,12 +192,19 @@ impl Network {
     ) -> Result<Self, ModelError> {
         let mut params = Vec::new();
         let mut layers = Vec::new();
-        let mut add = |name: String, shape: Vec<usize>, role: ParamRole, fan_in: usize| {
+        // The fraction of the next layer's inputs that are active (k-WTA below it).
+        let mut density = 1.0;
+        let mut add = |name: String,
+                       shape: Vec<usize>,
+                       role: ParamRole,
+                       fan_in: usize,
+                       input_density: f64| {
             params.push(ParamInfo {
                 name,
                 shape,
                 role,
                 fan_in,
+                input_density,
             });
             params.len() - 1
         };
@@ -227,14 +239,18 @@ impl Network {
                         vec![conv.channels, ch, conv.kernel, conv.kernel],
                         ParamRole::ConvWeight,
                         fan_in,
+                        density,
                     );
                     let bias = add(
                         format!("conv{}.bias", i + 1),
                         vec![conv.channels],
                         ParamRole::Bias,
                         fan_in,
+                        1.0,
                     );
                     let units = conv.channels * h * w;
+                    let kwta = c.conv_kwta.map(|k| k.k(units));
+                    density = kwta.map_or(1.0, |k| k as f64 / units as f64);
                     layers.push(Layer::Conv {
                         weight,
                         bias,
@@ -243,7 +259,7 @@ impl Network {
                         kernel: conv.kernel,
                         padding: conv.padding,
                         pool: conv.pool,
-                        kwta: c.conv_kwta.map(|k| k.k(units)),
+                        kwta,
                         out: (conv.channels, h, w),
                     });
                     ch = conv.channels;
@@ -251,6 +267,10 @@ impl Network {
                 features = ch * h * w;
                 (c.kwta, c.dendrites)
             }
+        };
+        let (activation, with_bias) = match spec {
+            ModelSpec::Mlp(m) => (m.activation, m.bias),
+            ModelSpec::Cnn(_) => (Activation::Relu, true),
         };
         let hidden = spec.hidden();
         for (i, &units) in hidden.iter().chain(std::iter::once(&classes)).enumerate() {
@@ -264,13 +284,17 @@ impl Network {
                     ParamRole::OutputWeight
                 },
                 features,
+                density,
             );
-            let bias = add(
-                format!("fc{}.bias", i + 1),
-                vec![units],
-                ParamRole::Bias,
-                features,
-            );
+            let bias = with_bias.then(|| {
+                add(
+                    format!("fc{}.bias", i + 1),
+                    vec![units],
+                    ParamRole::Bias,
+                    features,
+                    1.0,
+                )
+            });
             let dendrites = match dendrites {
                 Some(d) if is_hidden => Some((
                     add(
@@ -278,18 +302,22 @@ impl Network {
                         vec![units * d.segments, d.context],
                         ParamRole::Segments,
                         d.context,
+                        1.0,
                     ),
                     d,
                 )),
                 _ => None,
             };
+            let kwta = hidden_kwta.filter(|_| is_hidden).map(|k| k.k(units));
+            density = kwta.map_or(1.0, |k| k as f64 / units as f64);
             layers.push(Layer::Dense {
                 weight,
                 bias,
+                activation,
                 inputs: features,
                 outputs: units,
                 hidden: is_hidden,
-                kwta: hidden_kwta.filter(|_| is_hidden).map(|k| k.k(units)),
+                kwta,
                 dendrites,
             });
             features = units;
@@ -329,15 +357,49 @@ impl Network {
         self.spec.dendrites().map(|d| d.context)
     }
 
-    /// Initial parameter values on the host, drawn from `rng` (see [`InitScheme`]).
+    /// Initial parameter values on the host for a dense network, drawn from `rng` (see
+    /// [`InitScheme`]).
     pub fn init_values(&self, rng: &mut Rng) -> Vec<Vec<f32>> {
+        self.init_values_masked(rng, None)
+    }
+
+    /// Initial parameter values for a network whose weights `masks` keeps (the fraction
+    /// kept is the weight density [`InitScheme::SparseAware`] scales by; masked entries
+    /// are drawn too, so the random stream does not depend on the mask, and are zeroed by
+    /// the trainer).
+    pub fn init_values_masked(&self, rng: &mut Rng, masks: Option<&Masks>) -> Vec<Vec<f32>> {
         let init = self.spec.init();
         self.params
             .iter()
-            .map(|p| {
-                let bound = 1.0 / (p.fan_in.max(1) as f64).sqrt();
+            .enumerate()
+            .map(|(i, p)| {
+                let fan_in = p.fan_in.max(1) as f64;
+                let mut bound = 1.0 / fan_in.sqrt();
+                if init.scheme == InitScheme::SparseAware && p.role.is_weight() {
+                    let weight_density = masks
+                        .and_then(|m| m.0.get(i))
+                        .and_then(Option::as_ref)
+                        .map_or(1.0, |keep| {
+                            keep.iter().filter(|k| **k).count() as f64 / keep.len().max(1) as f64
+                        });
+                    let effective = (p.input_density * weight_density * fan_in).max(1.0);
+                    bound = 1.0 / effective.sqrt();
+                }
+                // Glorot's fan-out: the outputs each input feeds ([inputs, outputs] for a
+                // dense weight, [out, in, k, k] for a kernel).
+                let fan_out = match p.shape.as_slice() {
+                    [_, outputs] => *outputs,
+                    [out, _, k, _] => out * k * k,
+                    _ => p.fan_in,
+                };
+                let xavier = (6.0 / (fan_in + fan_out as f64)).sqrt();
                 let draw = |rng: &mut Rng| -> f64 {
                     match (init.scheme, p.role) {
+                        (InitScheme::XavierUniform, ParamRole::Bias) => 0.0,
+                        (InitScheme::XavierUniform, ParamRole::Segments) => {
+                            rng.uniform(-bound, bound)
+                        }
+                        (InitScheme::XavierUniform, _) => rng.uniform(-xavier, xavier),
                         (InitScheme::KaimingNormal, ParamRole::Bias) => 0.0,
                         (InitScheme::KaimingNormal, ParamRole::Segments) => {
                             rng.uniform(-bound, bound)
@@ -345,7 +407,9 @@ impl Network {
                         (InitScheme::KaimingNormal, _) => {
                             rng.normal() * (2.0 / p.fan_in.max(1) as f64).sqrt()
                         }
-                        (InitScheme::Uniform, _) => rng.uniform(-bound, bound),
+                        (InitScheme::Uniform | InitScheme::SparseAware, _) => {
+                            rng.uniform(-bound, bound)
+                        }
                     }
                 };
                 (0..p.len())
@@ -360,8 +424,15 @@ impl Network {
         upload_params(self.init_values(rng), device)
     }
 
-    /// Runs the network on `x` (`[batch, input_size]`, values in [0, 1]). `context`
-    /// (`[batch, context_size]`) is needed when the network has dendrites. With `record`,
+    /// Initial parameters on `device` for the weights `masks` keeps (see
+    /// [`Network::init_values_masked`]).
+    pub fn init_masked(&self, rng: &mut Rng, masks: &Masks, device: &Device) -> Params {
+        upload_params(self.init_values_masked(rng, Some(masks)), device)
+    }
+
+    /// Runs the network on `x` (`[batch, input_size]`). `context` (`[batch, context_size]`,
+    /// or `[1, context_size]` when every sample has the same one) is needed when the
+    /// network has dendrites. With `record`,
     /// the result holds each dense layer's input and outputs (for Oja's rule).
     pub fn forward(
         &self,
@@ -379,7 +450,8 @@ impl Network {
         }
         if let Some(size) = self.context_size() {
             let context = context.ok_or(ModelError::MissingContext)?;
-            if context.dims() != [batch, size] {
+            let [rows, got] = context.dims();
+            if got != size || (rows != batch && rows != 1) {
                 return Err(ModelError::ContextShape {
                     batch,
                     size,
@@ -429,6 +501,7 @@ impl Network {
                 Layer::Dense {
                     weight,
                     bias,
+                    activation,
                     inputs,
                     outputs,
                     hidden,
@@ -436,9 +509,11 @@ impl Network {
                     dendrites,
                 } => {
                     let w = params[*weight].clone().reshape([*inputs, *outputs]);
-                    let b = params[*bias].clone().reshape([1, *outputs]);
                     let input = flat;
-                    let pre = input.clone().matmul(w) + b;
+                    let mut pre = input.clone().matmul(w);
+                    if let Some(bias) = bias {
+                        pre = pre + params[*bias].clone().reshape([1, *outputs]);
+                    }
                     let mut y = pre.clone();
                     if *hidden {
                         if let (Some((segments, spec)), Some(context)) = (dendrites, context) {
@@ -452,9 +527,10 @@ impl Network {
                                 spec.selection,
                             );
                         }
-                        y = match kwta {
-                            Some(k) => ops::kwta(y, *k),
-                            None => relu(y),
+                        y = match (kwta, activation) {
+                            (Some(k), _) => ops::kwta(y, *k),
+                            (None, Activation::Relu) => relu(y),
+                            (None, Activation::Softplus { beta }) => softplus(y, *beta),
                         };
                     }
                     if record {
@@ -580,5 +656,68 @@ mod tests {
         assert_ne!(a, c);
         let bound = 1.0 / 784f32.sqrt();
         assert!(a[0].iter().all(|w| w.abs() <= bound));
+    }
+
+    #[test]
+    fn sparse_aware_and_xavier_bounds_match_hand_computed_values() {
+        // 784 -> 100 (k-WTA 5%: 5 winners) -> 40 (k-WTA: 2 winners) -> 10, half of every
+        // weight masked.
+        let mut spec = MlpSpec::new(vec![100, 40]);
+        spec.kwta = Some(KwtaSpec { fraction: 0.05 });
+        let net = Network::new(&ModelSpec::Mlp(spec.clone()), 28, 28, 10).expect("builds");
+        let masks = Masks::random_with(net.params(), 0.5, true, &mut Rng::new(2));
+        let values = net.init_values_masked(&mut Rng::new(3), Some(&masks));
+        let max_abs = |v: &[f32]| v.iter().fold(0.0f64, |m, x| m.max(f64::from(x.abs())));
+        // (parameter, bound): weights 1/sqrt(d_in * d_w * fan_in), biases 1/sqrt(fan_in).
+        let expected = [
+            (0, 1.0 / (1.0 * 0.5 * 784.0f64).sqrt()),
+            (1, 1.0 / 784.0f64.sqrt()),
+            (2, 1.0 / (0.05 * 0.5 * 100.0f64).sqrt()),
+            (3, 1.0 / 100.0f64.sqrt()),
+            (4, 1.0 / (0.05 * 0.5 * 40.0f64).sqrt()),
+            (5, 1.0 / 40.0f64.sqrt()),
+        ];
+        for (i, bound) in expected {
+            let m = max_abs(&values[i]);
+            assert!(
+                m <= bound + 1e-6 && m > 0.9 * bound,
+                "{}: max {m}, bound {bound}",
+                net.params()[i].name
+            );
+        }
+        // Dense: exactly PyTorch's uniform scheme, the same draws.
+        let dense = Network::new(&ModelSpec::lenet_300_100(), 28, 28, 10).expect("builds");
+        let mut uniform = MlpSpec::new(vec![300, 100]);
+        uniform.init.scheme = InitScheme::Uniform;
+        let plain = Network::new(&ModelSpec::Mlp(uniform), 28, 28, 10).expect("builds");
+        assert_eq!(
+            dense.init_values(&mut Rng::new(4)),
+            plain.init_values(&mut Rng::new(4))
+        );
+        // Xavier: weights within sqrt(6 / (fan_in + fan_out)), biases zero.
+        spec.init.scheme = InitScheme::XavierUniform;
+        spec.kwta = None;
+        let net = Network::new(&ModelSpec::Mlp(spec), 28, 28, 10).expect("builds");
+        let values = net.init_values(&mut Rng::new(5));
+        let bound = (6.0 / (784.0 + 100.0f64)).sqrt();
+        assert!(max_abs(&values[0]) <= bound && max_abs(&values[0]) > 0.9 * bound);
+        assert!(values[1].iter().all(|b| *b == 0.0));
+    }
+
+    #[test]
+    fn without_biases_and_with_softplus_the_network_has_no_bias_parameters() {
+        let mut spec = MlpSpec::new(vec![8, 8]);
+        spec.bias = false;
+        spec.activation = Activation::Softplus { beta: 10.0 };
+        let net = Network::new(&ModelSpec::Mlp(spec), 2, 2, 3).expect("builds");
+        assert!(net.params().iter().all(|p| p.role != ParamRole::Bias));
+        assert_eq!(net.params().len(), 3);
+        let device = crate::device::cpu();
+        let params = net.init(&mut Rng::new(1), &device);
+        // All-zero inputs without biases: every logit is the same softplus constant's image.
+        let x = upload(vec![0.0; 4], [1, 4], &device);
+        let out = net.forward(&params, x, None, false).expect("forward");
+        let logits = block_on(download(out.logits)).expect("read");
+        assert!(logits.iter().all(|v| v.is_finite()));
     }
 }

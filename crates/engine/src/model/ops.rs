@@ -33,7 +33,8 @@ pub fn kwta(x: Tensor<2>, k: usize) -> Tensor<2> {
 /// segment `j*`, and the unit's output is `y_i * sigmoid(d_i)`.
 ///
 /// Shapes: `y: [batch, units]`, `segments: [units * count, context]` (unit-major, so row
-/// `i * count + s` is segment `s` of unit `i`), `context: [batch, context]`.
+/// `i * count + s` is segment `s` of unit `i`), `context: [batch, context]`, or
+/// `[1, context]` for one context shared by the batch (computed once, then broadcast).
 pub fn dendrite_gate(
     y: Tensor<2>,
     segments: Tensor<2>,
@@ -41,11 +42,12 @@ pub fn dendrite_gate(
     count: usize,
     selection: SegmentSelection,
 ) -> Tensor<2> {
-    let [batch, units] = y.dims();
-    // [batch, units * count] -> [batch, units, count]
+    let [_, units] = y.dims();
+    let [rows, _] = context.dims();
+    // [rows, units * count] -> [rows, units, count]
     let activations = context
         .matmul(segments.transpose())
-        .reshape([batch, units, count]);
+        .reshape([rows, units, count]);
     let chosen = match selection {
         SegmentSelection::Max => activations.max_dim(2),
         SegmentSelection::AbsMax => {
@@ -53,7 +55,7 @@ pub fn dendrite_gate(
             activations.gather(2, index)
         }
     };
-    y * sigmoid(chosen.reshape([batch, units]))
+    y * sigmoid(chosen.reshape([rows, units]))
 }
 
 #[cfg(test)]
@@ -147,6 +149,43 @@ mod tests {
         for i in 0..2 {
             assert!((f64::from(max[i]) - want_max[i]).abs() < 1e-6, "{max:?}");
             assert!((f64::from(abs[i]) - want_abs[i]).abs() < 1e-6, "{abs:?}");
+        }
+    }
+
+    #[test]
+    fn a_shared_context_row_gives_the_same_outputs_and_gradients_as_one_per_sample() {
+        let device = cpu().autodiff();
+        let mut rng = crate::rng::Rng::new(9);
+        let (batch, units, count, size) = (4, 3, 2, 5);
+        let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
+        let y = draw(batch * units);
+        let segments = draw(units * count * size);
+        let context = draw(size);
+        let repeated: Vec<f32> = context.iter().copied().cycle().take(batch * size).collect();
+        for selection in [SegmentSelection::Max, SegmentSelection::AbsMax] {
+            let run = |ctx: Vec<f32>, rows: usize| {
+                let u = upload(segments.clone(), [units * count, size], &device).require_grad();
+                let out = dendrite_gate(
+                    upload(y.clone(), [batch, units], &device),
+                    u.clone(),
+                    upload(ctx, [rows, size], &device),
+                    count,
+                    selection,
+                );
+                let grads = (out.clone() * out.clone()).sum().backward();
+                let grad = block_on(download(u.grad(&grads).expect("gradient"))).expect("read");
+                (block_on(download(out)).expect("read"), grad)
+            };
+            let (shared_out, shared_grad) = run(context.clone(), 1);
+            let (full_out, full_grad) = run(repeated.clone(), batch);
+            assert_eq!(shared_out.len(), batch * units);
+            for (a, b) in shared_out
+                .iter()
+                .zip(&full_out)
+                .chain(shared_grad.iter().zip(&full_grad))
+            {
+                assert!((a - b).abs() < 1e-5, "{selection:?}: {a} vs {b}");
+            }
         }
     }
 }

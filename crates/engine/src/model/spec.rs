@@ -31,6 +31,30 @@ pub struct MlpSpec {
     /// How weights are initialised.
     #[serde(default)]
     pub init: InitSpec,
+    /// The hidden units' nonlinearity when there is no k-WTA.
+    #[serde(default)]
+    pub activation: Activation,
+    /// Whether the layers have biases (the Oja authors' networks have none).
+    #[serde(default = "yes")]
+    pub bias: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A hidden unit's nonlinearity.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Activation {
+    /// `max(0, x)`.
+    #[default]
+    Relu,
+    /// `log(1 + exp(beta x)) / beta`, a smooth ReLU (the Oja authors' code: beta = 10).
+    Softplus {
+        /// Sharpness; larger is closer to ReLU.
+        beta: f64,
+    },
 }
 
 /// A convolutional network: convolution blocks, then fully connected layers, then the
@@ -100,7 +124,7 @@ impl KwtaSpec {
 }
 
 /// Active dendrites: each hidden unit has `segments` dendritic segments that read a context
-/// vector and gate the unit's output (science.md, section 3).
+/// vector and gate the unit's output (docs/science.md, "Continual learning").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DendriteSpec {
@@ -117,10 +141,12 @@ pub struct DendriteSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SegmentSelection {
-    /// The segment with the largest activation `u . c`.
-    #[default]
+    /// The segment with the largest activation `u . c` (the default of version-1 configs).
     Max,
-    /// The segment with the largest `|u . c|`, keeping its sign.
+    /// The segment with the largest `|u . c|`, keeping its sign, as in Numenta's
+    /// `AbsoluteMaxGatingDendriticLayer`: a segment can also switch its unit off. The
+    /// default from config version 2 on.
+    #[default]
     AbsMax,
 }
 
@@ -150,14 +176,24 @@ impl Default for InitSpec {
     }
 }
 
-/// Initial weight distributions.
+/// Initial weight distributions (docs/science.md, "Initialisation").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InitScheme {
-    /// PyTorch's default for linear and conv layers: weights and biases uniform in
-    /// `+-1/sqrt(fan_in)` (what the papers' code used).
+    /// Numenta's sparse-aware uniform initialisation: weights uniform in
+    /// `+-1/sqrt(input_density * weight_density * fan_in)`, where `input_density` is the
+    /// k-WTA fraction of the layer below (1 for pixels and after ReLU) and
+    /// `weight_density` the fraction of the layer's weights a fixed mask keeps; biases and
+    /// dendrite segments as [`InitScheme::Uniform`]. For a dense ReLU network it is
+    /// exactly [`InitScheme::Uniform`]. The default from config version 2 on.
     #[default]
+    SparseAware,
+    /// PyTorch's default for linear and conv layers: weights and biases uniform in
+    /// `+-1/sqrt(fan_in)` (the default of version-1 configs).
     Uniform,
+    /// Glorot/Xavier uniform: weights uniform in `+-sqrt(6 / (fan_in + fan_out))`, biases
+    /// zero (the Oja authors' code).
+    XavierUniform,
     /// He/Kaiming normal: weights `N(0, 2/fan_in)`, biases zero.
     KaimingNormal,
 }
@@ -261,7 +297,12 @@ impl ModelSpec {
     /// Checks every field; `field` is the path of this value in the config, for messages.
     pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
         let (hidden, kwta, dendrites, init) = match self {
-            ModelSpec::Mlp(m) => (&m.hidden, m.kwta, m.dendrites, m.init),
+            ModelSpec::Mlp(m) => {
+                if let Activation::Softplus { beta } = m.activation {
+                    check_range(&format!("{field}.activation.beta"), beta, 0.01, 100.0)?;
+                }
+                (&m.hidden, m.kwta, m.dendrites, m.init)
+            }
             ModelSpec::Cnn(c) => {
                 if c.convs.is_empty() {
                     return Err(ConfigError::invalid(
@@ -310,13 +351,15 @@ impl ModelSpec {
 }
 
 impl MlpSpec {
-    /// ReLU hidden layers of these widths, default initialisation.
+    /// ReLU hidden layers of these widths with biases, default initialisation.
     pub fn new(hidden: Vec<usize>) -> Self {
         MlpSpec {
             hidden,
             kwta: None,
             dendrites: None,
             init: InitSpec::default(),
+            activation: Activation::Relu,
+            bias: true,
         }
     }
 }
