@@ -559,7 +559,8 @@ pub type Preset = (
 );
 
 /// The paper settings the Plasticity panel offers as one-click presets:
-/// `(id, label, [(key, value)])`.
+/// `(id, label, [(key, value)])`, each with the best setting for BP + Oja our sweep found
+/// (`presets::OjaSetting::best_eta`, the authors' formulation; docs/science.md).
 pub const PLASTICITY_PRESETS: &[Preset] = &[
     (
         "online",
@@ -571,6 +572,8 @@ pub const PLASTICITY_PRESETS: &[Preset] = &[
             ("lr", "0.01"),
             ("batch", "1"),
             ("eval_every", "200"),
+            ("formulation", "authors"),
+            ("eta", "0.0001"),
         ],
     ),
     (
@@ -583,6 +586,8 @@ pub const PLASTICITY_PRESETS: &[Preset] = &[
             ("lr", "0.05"),
             ("batch", "16"),
             ("eval_every", "20"),
+            ("formulation", "authors"),
+            ("eta", "0.01"),
         ],
     ),
     (
@@ -595,6 +600,8 @@ pub const PLASTICITY_PRESETS: &[Preset] = &[
             ("lr", "0.05"),
             ("batch", "16"),
             ("eval_every", "20"),
+            ("formulation", "authors"),
+            ("eta", "0.01"),
         ],
     ),
 ];
@@ -1370,6 +1377,37 @@ mod tests {
             v.insert(m.0.into(), "false".into());
         }
         assert!(build(Tab::Continual, &v).expect_err("none")[""].contains("method"));
+    }
+
+    #[test]
+    fn the_plasticity_presets_match_the_engines_reference_settings() {
+        use bioplay_engine::experiment::presets::{self, OjaSetting};
+        for (id, setting) in [
+            ("online", OjaSetting::Online),
+            ("deep", OjaSetting::Deep),
+            ("bad_init", OjaSetting::BadInit),
+        ] {
+            let (_, _, values) = PLASTICITY_PRESETS
+                .iter()
+                .find(|p| p.0 == id)
+                .expect("preset");
+            let mut v = defaults(Tab::Plasticity);
+            for (key, value) in *values {
+                v.insert((*key).into(), (*value).into());
+            }
+            let built = build(Tab::Plasticity, &v).expect("builds").remove(0).config;
+            let reference = presets::plasticity(setting, true);
+            assert_eq!(built.model, reference.model, "{id}");
+            assert_eq!(built.train.batch_size, reference.train.batch_size, "{id}");
+            assert_eq!(built.train.optimizer, reference.train.optimizer, "{id}");
+            assert_eq!(built.data.normalize, reference.data.normalize, "{id}");
+            let (ExperimentKind::Plasticity(a), ExperimentKind::Plasticity(b)) =
+                (&built.experiment, &reference.experiment)
+            else {
+                panic!("plasticity")
+            };
+            assert_eq!(a.oja, b.oja, "{id}");
+        }
     }
 
     #[test]
