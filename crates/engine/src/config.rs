@@ -22,6 +22,12 @@ impl ConfigError {
     }
 }
 
+/// `true`, for `#[serde(default = "crate::config::default_true")]` on options that are on
+/// unless a config says otherwise.
+pub(crate) fn default_true() -> bool {
+    true
+}
+
 /// `value` must be finite and within `[low, high]`.
 pub fn check_range(field: &str, value: f64, low: f64, high: f64) -> Result<(), ConfigError> {
     if !value.is_finite() {

@@ -67,12 +67,12 @@ pub struct ContinualSpec {
     pub context: ContextMode,
     /// The weight sparsity covers the output layer too (Numenta's `DendriticMLP`; the
     /// default from config version 2 on).
-    #[serde(default = "super::yes")]
+    #[serde(default = "crate::config::default_true")]
     pub sparse_output: bool,
     /// Recreate the optimiser (Adam's moments, momentum) at the start of every task, as
     /// Numenta's experiments do (`reset_optimizer_after_task`; the default from version 2
     /// on).
-    #[serde(default = "super::yes")]
+    #[serde(default = "crate::config::default_true")]
     pub reset_optimizer: bool,
 }
 

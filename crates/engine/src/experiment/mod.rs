@@ -55,12 +55,8 @@ pub struct DataSpec {
     /// Standardise inputs by the training split's pixel mean and standard deviation (as
     /// the papers' code does); noise is added before, in pixel space. Version-1 configs,
     /// written before this option, did not normalise.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::default_true")]
     pub normalize: bool,
-}
-
-pub(crate) fn yes() -> bool {
-    true
 }
 
 fn default_test_fraction() -> f64 {

@@ -245,9 +245,6 @@ pub enum OjaFormulation {
 }
 
 impl OjaFormulation {
-    /// Both, ours first.
-    pub const ALL: [OjaFormulation; 2] = [OjaFormulation::Playground, OjaFormulation::Authors];
-
     /// A short label.
     pub fn label(self) -> &'static str {
         match self {

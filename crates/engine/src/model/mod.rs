@@ -714,7 +714,7 @@ mod tests {
         assert_eq!(net.params().len(), 3);
         let device = crate::device::cpu();
         let params = net.init(&mut Rng::new(1), &device);
-        // All-zero inputs without biases: every logit is the same softplus constant's image.
+        // It runs forward without a bias tensor and gives finite logits.
         let x = upload(vec![0.0; 4], [1, 4], &device);
         let out = net.forward(&params, x, None, false).expect("forward");
         let logits = block_on(download(out.logits)).expect("read");

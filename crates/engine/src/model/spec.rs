@@ -35,12 +35,8 @@ pub struct MlpSpec {
     #[serde(default)]
     pub activation: Activation,
     /// Whether the layers have biases (the Oja authors' networks have none).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::default_true")]
     pub bias: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// A hidden unit's nonlinearity.
