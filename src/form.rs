@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use bioplay_engine::data::NoiseKind;
 use bioplay_engine::experiment::continual::{ContextMode, ContinualSpec, Sequence};
 use bioplay_engine::experiment::imp::{Control, ImpSpec, ResetMode};
 use bioplay_engine::experiment::noise::NoiseSpec;
@@ -121,6 +122,10 @@ const FORMULATIONS: &[(&str, &str)] = &[
         "authors",
         "As the authors' code (Softplus, no biases, Xavier, softmax)",
     ),
+];
+const NOISES: &[(&str, &str)] = &[
+    ("gaussian", "Gaussian (add N(0, sigma^2))"),
+    ("impulse", "Impulse (Bain: pixels set to 2 x std)"),
 ];
 const GATINGS: &[(&str, &str)] = &[("abs_max", "Absolute max (Numenta)"), ("max", "Max")];
 const CONTINUAL_MODELS: &[(&str, &str)] = &[("mlp", "MLP"), ("conv2", "Conv-2 CNN")];
@@ -354,10 +359,14 @@ pub fn fields(tab: Tab) -> Vec<Field> {
             const N: &str = "Noise sweep";
             out.extend(lenet_fields("2000", "2"));
             out.extend([
-                field(N, "sigma_max", "Largest sigma", num(0.0, 5.0), "1",
-                    "Gaussian noise of standard deviation up to this is added to test pixels in [0, 1]."),
-                field(N, "sigma_steps", "Sigma steps", int(1.0, 40.0), "10",
-                    "The sweep has this many steps after sigma = 0."),
+                field(N, "noise", "Noise", Kind::Choice(NOISES), "gaussian",
+                    "Gaussian: noise of standard deviation sigma added to test pixels in [0, 1]. \
+                     Impulse (Bain's protocol): a fraction of each test image's pixels set to \
+                     twice the training pixels' std."),
+                field(N, "sigma_max", "Largest noise level", num(0.0, 5.0), "1",
+                    "Gaussian: the largest sigma. Impulse: the largest fraction of pixels hit (at most 1; Bain used 0.5)."),
+                field(N, "sigma_steps", "Noise steps", int(1.0, 40.0), "10",
+                    "The sweep has this many steps after the clean level 0."),
                 field(N, "seeds", "Seeds", int(1.0, 20.0), "3",
                     "Dense and sparse networks trained per seed; 3 or more give a paired test."),
                 field(N, "rate", "Prune rate per round", num(0.01, 0.95), "0.2", ""),
@@ -453,6 +462,14 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                     num(0.0, 0.99),
                     "0.5",
                     "Fraction of hidden weights fixed at zero (Iyer et al.: 50%).",
+                ),
+                field(
+                    M,
+                    "sparse_conv",
+                    "Sparse convolutions too",
+                    Kind::Flag,
+                    "true",
+                    "For CNNs: the weight sparsity covers the convolution kernels (Bain's sparse CNN masks only the fully connected layers).",
                 ),
                 field(
                     M,
@@ -840,7 +857,7 @@ fn field_for(path: &str) -> &'static str {
         ("experiment.prune", "rate"),
         ("experiment.rounds", "rounds"),
         ("experiment.target_remaining", "target"),
-        ("experiment.sigmas", "sigma_max"),
+        ("experiment.levels", "sigma_max"),
         ("experiment.seeds", "seeds"),
         ("experiment.sequence", "tasks"),
         ("experiment.weight_sparsity", "sparsity"),
@@ -1012,7 +1029,12 @@ fn assemble(tab: Tab, r: &mut Reader<'_>) -> Vec<Planned> {
             let steps = r.n("sigma_steps").max(1);
             let max = r.f("sigma_max");
             let spec = NoiseSpec {
-                sigmas: (0..=steps).map(|i| max * i as f64 / steps as f64).collect(),
+                noise: if r.choice("noise") == "impulse" {
+                    NoiseKind::Impulse
+                } else {
+                    NoiseKind::Gaussian
+                },
+                levels: (0..=steps).map(|i| max * i as f64 / steps as f64).collect(),
                 seeds: r.n("seeds"),
                 noise_seed: r.u64("noise_seed"),
                 prune: prune_spec(r, None),
@@ -1091,6 +1113,7 @@ fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
         let spec = ContinualSpec {
             sequence,
             weight_sparsity: if sparse { r.f("sparsity") } else { 0.0 },
+            sparse_conv: r.flag("sparse_conv"),
             context,
             sparse_output: r.flag("sparse_output"),
             reset_optimizer: r.flag("reset_optimizer"),
@@ -1216,11 +1239,19 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
             );
         }
         ExperimentKind::Noise(s) => {
-            let max = s.sigmas.iter().copied().fold(0.0, f64::max);
+            let max = s.levels.iter().copied().fold(0.0, f64::max);
+            set(
+                "noise",
+                match s.noise {
+                    NoiseKind::Gaussian => "gaussian",
+                    NoiseKind::Impulse => "impulse",
+                }
+                .into(),
+            );
             set("sigma_max", fmt(max));
             set(
                 "sigma_steps",
-                s.sigmas.len().saturating_sub(1).max(1).to_string(),
+                s.levels.len().saturating_sub(1).max(1).to_string(),
             );
             set("seeds", s.seeds.to_string());
             set("rate", fmt(s.prune.rate));
@@ -1256,6 +1287,7 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
                 set("sparsity", fmt(s.weight_sparsity));
             }
             set("sparse_output", s.sparse_output.to_string());
+            set("sparse_conv", s.sparse_conv.to_string());
             set("reset_optimizer", s.reset_optimizer.to_string());
             if let Some(d) = config.model.dendrites() {
                 let gating = match d.selection {

@@ -5,7 +5,7 @@
 //! The same components serve all five panels; what differs (fields, charts, tables) comes
 //! from [`crate::form`] and [`crate::views`], which hold no UI code.
 
-use bioplay_engine::data::Shipped;
+use bioplay_engine::data::{NoiseKind, Shipped};
 use bioplay_engine::experiment::{ExperimentKind, ExperimentResult, export};
 use bioplay_engine::prune::GrayImage;
 use leptos::prelude::*;
@@ -692,18 +692,30 @@ fn NoisePreview() -> impl IntoView {
             return None;
         };
         let shown: Vec<usize> = (0..data.len().min(3)).collect();
-        let grid = views::noise_preview(&data, &shown, &spec.sigmas, spec.noise_seed)?;
+        // The impulse value as the run will use it: twice the training split's pixel std.
+        let config = &planned.first()?.config;
+        let split = config.data.split(&data, config.seed);
+        let pixel_std = data.pixel_stats(&split.train).std;
+        let grid = views::noise_preview(&data, &shown, spec, pixel_std)?;
         let png = grid.to_png().ok()?;
-        let sigmas: Vec<String> = spec.sigmas.iter().map(|s| format!("{s:.2}")).collect();
-        Some((browser::png_data_url(&png), sigmas.join(", ")))
+        let levels: Vec<String> = spec.levels.iter().map(|s| format!("{s:.2}")).collect();
+        let caption = match spec.noise {
+            NoiseKind::Gaussian => format!("Left to right, sigma = {}", levels.join(", ")),
+            NoiseKind::Impulse => format!(
+                "Left to right, fraction of pixels set to {:.2} = {}",
+                2.0 * pixel_std,
+                levels.join(", ")
+            ),
+        };
+        Some((browser::png_data_url(&png), caption))
     };
     view! {
         <div class="noise-preview" data-testid="noise-preview">
             {move || match image() {
-                Some((src, sigmas)) => view! {
+                Some((src, caption)) => view! {
                     <figure>
                         <img src=src alt="test images with growing noise" class="pixelated wide" />
-                        <figcaption>{format!("Left to right, sigma = {sigmas}")}</figcaption>
+                        <figcaption>{caption}</figcaption>
                     </figure>
                 }
                 .into_any(),

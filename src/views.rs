@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use bioplay_engine::data::Dataset;
+use bioplay_engine::data::{Dataset, InputNoise, NoiseKind};
 use bioplay_engine::experiment::claims;
 use bioplay_engine::experiment::continual::ContinualResult;
+use bioplay_engine::experiment::noise::NoiseSpec;
 use bioplay_engine::experiment::presets::ContinualMethod;
 use bioplay_engine::experiment::{
     ExperimentConfig, ExperimentKind, ExperimentResult, FitResult, LivePlot, LivePoint,
@@ -14,7 +15,6 @@ use bioplay_engine::experiment::{
 use bioplay_engine::model::ModelSpec;
 use bioplay_engine::optim::OptimizerSpec;
 use bioplay_engine::prune::GrayImage;
-use bioplay_engine::train::GaussianNoise;
 
 use crate::chart::{ChartSpec, Heatmap, Scale, Series, VLine};
 use crate::history::RunRecord;
@@ -82,11 +82,13 @@ fn weights_chart() -> ChartSpec {
     }
 }
 
-fn sigma_chart() -> ChartSpec {
+/// The accuracy-against-noise chart; its x axis names the level when the kind is known
+/// (a live run's points do not carry it).
+fn sigma_chart(kind: Option<NoiseKind>) -> ChartSpec {
     accuracy_chart(
         "accuracy-vs-sigma",
         "Accuracy against input noise",
-        "noise sigma",
+        kind.map_or("noise level", NoiseKind::level_name),
     )
 }
 
@@ -154,8 +156,8 @@ pub fn live_charts(tab: Tab, points: &[LivePoint]) -> Vec<ChartSpec> {
             accuracy.id = "live-accuracy".into();
         }
         Tab::Noise => {
-            let mut c = sigma_chart();
-            c.series = series_of(LivePlot::AccuracyVsSigma, 40);
+            let mut c = sigma_chart(None);
+            c.series = series_of(LivePlot::AccuracyVsNoise, 40);
             charts.push(c);
             accuracy.id = "live-accuracy".into();
         }
@@ -269,9 +271,9 @@ fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<ChartSpec> 
             vec![c, rounds]
         }
         ExperimentResult::Noise(r) => {
-            let mut c = sigma_chart();
+            let mut c = sigma_chart(Some(r.noise));
             for (name, summary) in [("dense", &r.dense), ("sparse", &r.sparse)] {
-                let points = r.sigmas.iter().copied().zip(summary.mean.clone()).collect();
+                let points = r.levels.iter().copied().zip(summary.mean.clone()).collect();
                 c.series.push(Series::new(
                     named(prefix, &format!("{name} (mean)")),
                     points,
@@ -627,19 +629,20 @@ pub fn describe(config: &ExperimentConfig) -> String {
     )
 }
 
-/// Test images with the noise of each sigma: one row per image, one column per sigma.
+/// Test images with the noise of each level of `spec`: one row per image, one column per
+/// level; `pixel_std` sets the impulse value as in the engine (the training split's std).
 pub fn noise_preview(
     dataset: &Dataset,
     indices: &[usize],
-    sigmas: &[f64],
-    seed: u64,
+    spec: &NoiseSpec,
+    pixel_std: f32,
 ) -> Option<GrayImage> {
     let (rows, cols) = dataset.image_shape();
     let mut tiles = Vec::new();
     for &index in indices {
-        for &sigma in sigmas {
+        for &level in &spec.levels {
             let mut x = dataset.scaled_image(index);
-            GaussianNoise { sigma, seed }.apply(index, &mut x);
+            InputNoise::new(spec.noise, level, spec.noise_seed, pixel_std).apply(index, &mut x);
             tiles.push(GrayImage {
                 width: cols,
                 height: rows,
@@ -647,7 +650,7 @@ pub fn noise_preview(
             });
         }
     }
-    GrayImage::grid(&tiles, sigmas.len())
+    GrayImage::grid(&tiles, spec.levels.len())
 }
 
 // The tests run the engine with pollster, a native-only dev-dependency.
@@ -657,6 +660,7 @@ mod tests {
     use crate::history::RunStatus;
     use bioplay_engine::data::Dataset;
     use bioplay_engine::experiment::{self, Flow, Host, Progress};
+    use bioplay_engine::prune::{PruneScope, PruneSpec};
 
     /// Runs a panel's default form, scaled down, on synthetic data; records live points.
     struct Points(Vec<LivePoint>);
@@ -758,7 +762,20 @@ mod tests {
     #[test]
     fn noise_preview_gets_noisier_along_each_row() {
         let data = Dataset::synthetic(10, 8, 2, 1);
-        let image = noise_preview(&data, &[0, 1], &[0.0, 0.5], 3).expect("image");
+        let spec = NoiseSpec {
+            noise: NoiseKind::Gaussian,
+            levels: vec![0.0, 0.5],
+            seeds: 1,
+            noise_seed: 3,
+            prune: PruneSpec {
+                rate: 0.2,
+                output_rate: 0.1,
+                conv_rate: 0.0,
+                scope: PruneScope::LayerWise,
+            },
+            rounds: 1,
+        };
+        let image = noise_preview(&data, &[0, 1], &spec, 0.3).expect("image");
         // 2 columns and 2 rows of 8 x 8 tiles with 1-pixel gaps.
         assert_eq!((image.width, image.height), (19, 19));
         let tile = |col: usize, row: usize| -> Vec<u8> {
@@ -772,6 +789,22 @@ mod tests {
         };
         assert_eq!(tile(0, 0), data.image(0), "sigma 0 is the clean image");
         assert_ne!(tile(1, 0), data.image(0), "sigma 0.5 changes it");
+        // Impulse noise at 0.5: half of each tile's 64 pixels set to 2 x 0.3 = 0.6 (153).
+        let impulse = NoiseSpec {
+            noise: NoiseKind::Impulse,
+            ..spec
+        };
+        let image = noise_preview(&data, &[0, 1], &impulse, 0.3).expect("image");
+        let hit: Vec<usize> = (0..8)
+            .flat_map(|r| {
+                let y = 1 + r;
+                let x = 1 + 9;
+                image.pixels[y * 19 + x..y * 19 + x + 8].to_vec()
+            })
+            .zip(data.image(0))
+            .map(|(noisy, &clean)| usize::from(noisy == 153 && clean != 153))
+            .collect();
+        assert!(hit.iter().sum::<usize>() > 20, "{hit:?}");
         assert!(
             describe(
                 &crate::form::build(Tab::Prune, &crate::form::defaults(Tab::Prune)).expect("ok")[0]

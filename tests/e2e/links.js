@@ -12,7 +12,7 @@ export const PANELS = {
   },
   noise: {
     main: "accuracy-vs-sigma",
-    values: { train_samples: 200, test_samples: 100, hidden: "32", epochs: 1, batch: 50, rounds: 1, seeds: 2, sigma_steps: 3 },
+    values: { train_samples: 200, test_samples: 100, hidden: "32", epochs: 1, batch: 50, rounds: 1, seeds: 2, noise: "impulse", sigma_max: 0.5, sigma_steps: 3 },
   },
   continual: {
     main: "forgetting",

@@ -124,20 +124,25 @@ impl Masks {
     /// A fixed random mask keeping `1 - sparsity` of every hidden and convolution weight
     /// (the output layer stays dense).
     pub fn random(params: &[ParamInfo], sparsity: f64, rng: &mut Rng) -> Masks {
-        Masks::random_with(params, sparsity, false, rng)
+        Masks::random_with(params, sparsity, MaskScope::HIDDEN_AND_CONV, rng)
     }
 
-    /// A fixed random mask keeping `1 - sparsity` of every hidden and convolution weight,
-    /// and of the output layer's too when `output` is set (as Numenta's `DendriticMLP`
-    /// does: its output layer is `SparseWeights` at the same sparsity).
-    pub fn random_with(params: &[ParamInfo], sparsity: f64, output: bool, rng: &mut Rng) -> Masks {
+    /// A fixed random mask keeping `1 - sparsity` of every hidden weight, and of the
+    /// convolution and output weights as `scope` says.
+    pub fn random_with(
+        params: &[ParamInfo],
+        sparsity: f64,
+        scope: MaskScope,
+        rng: &mut Rng,
+    ) -> Masks {
         Masks(
             params
                 .iter()
                 .map(|p| {
                     let masked = match p.role {
-                        ParamRole::HiddenWeight | ParamRole::ConvWeight => true,
-                        ParamRole::OutputWeight => output,
+                        ParamRole::HiddenWeight => true,
+                        ParamRole::ConvWeight => scope.conv,
+                        ParamRole::OutputWeight => scope.output,
                         ParamRole::Bias | ParamRole::Segments => false,
                     };
                     masked.then(|| {
@@ -148,6 +153,23 @@ impl Masks {
                 .collect(),
         )
     }
+}
+
+/// Which weights besides the fully connected hidden ones a fixed random mask covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskScope {
+    /// The convolution kernels (Bain's sparse CNN leaves them dense).
+    pub conv: bool,
+    /// The output layer (Numenta's `DendriticMLP` makes it `SparseWeights` too).
+    pub output: bool,
+}
+
+impl MaskScope {
+    /// Hidden and convolution weights; the output layer dense.
+    pub const HIDDEN_AND_CONV: MaskScope = MaskScope {
+        conv: true,
+        output: false,
+    };
 }
 
 /// A grayscale image, row-major, one byte per pixel.

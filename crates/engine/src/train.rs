@@ -11,7 +11,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_count};
-use crate::data::{Dataset, Normalization};
+use crate::data::{Dataset, InputNoise, Normalization};
 use crate::model::{ModelError, Network, ParamRole, Params};
 use crate::oja::{self, OjaOutput, OjaSignal, OjaSpec};
 use crate::optim::{Optimizer, OptimizerSpec};
@@ -57,29 +57,6 @@ impl TrainSpec {
     /// Optimiser steps per epoch over `samples` training samples.
     pub fn steps_per_epoch(&self, samples: usize) -> usize {
         samples.div_ceil(self.batch_size.max(1))
-    }
-}
-
-/// Gaussian noise on inputs: `x' = clip(x + N(0, sigma^2), 0, 1)`. The noise of sample
-/// `i` depends only on `(seed, i)`, so every model compared sees the same draw.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct GaussianNoise {
-    /// Standard deviation, in pixel units of [0, 1].
-    pub sigma: f64,
-    /// Seed of the noise draw.
-    pub seed: u64,
-}
-
-impl GaussianNoise {
-    /// Adds this noise to the pixels of dataset sample `index`.
-    pub fn apply(&self, index: usize, pixels: &mut [f32]) {
-        if self.sigma <= 0.0 {
-            return;
-        }
-        let mut rng = Rng::derive(self.seed, index as u64);
-        for p in pixels {
-            *p = (f64::from(*p) + self.sigma * rng.normal()).clamp(0.0, 1.0) as f32;
-        }
     }
 }
 
@@ -129,7 +106,7 @@ pub struct Samples<'a> {
     /// `permutation[j]` of the image.
     pub permutation: Option<&'a [usize]>,
     /// Noise added to every input (in pixel space, before normalisation).
-    pub noise: Option<GaussianNoise>,
+    pub noise: Option<InputNoise>,
     /// Standardisation applied after the noise (see [`Normalization`]).
     pub normalization: Option<Normalization>,
     /// The context for dendritic networks.
@@ -843,7 +820,7 @@ mod tests {
     fn noise_is_the_same_draw_for_every_model_and_clipped() {
         let data = Dataset::synthetic(5, 8, 4, 1);
         let indices = all(&data);
-        let noise = GaussianNoise {
+        let noise = InputNoise::Gaussian {
             sigma: 0.5,
             seed: 9,
         };

@@ -32,7 +32,7 @@ use std::process::ExitCode;
 use bioplay_engine::bench::Workload;
 use bioplay_engine::data::{Dataset, DatasetError, Shipped, shipped};
 use bioplay_engine::device::{self, BackendKind};
-use bioplay_engine::experiment::presets::{self, ContinualMethod, OjaSetting};
+use bioplay_engine::experiment::presets::{self, CnnMethod, ContinualMethod, OjaSetting};
 use bioplay_engine::experiment::{self, ConfigLoadError, ExperimentConfig, ExperimentResult};
 use bioplay_engine::probe;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -140,10 +140,16 @@ fn parse_workload(id: &str) -> Result<Workload, String> {
 enum PresetName {
     Imp,
     Noise,
+    NoiseImpulse,
     ContinualDense,
     ContinualKwta,
     ContinualKwtaSparse,
     ContinualDendrites,
+    ContinualDenseTuned,
+    ContinualKwtaSparseTuned,
+    ContinualCnn,
+    ContinualSparseCnn,
+    ContinualDendriticCnn,
     OjaOnline,
     OjaDeep,
     OjaBadInit,
@@ -154,6 +160,7 @@ impl PresetName {
         match self {
             PresetName::Imp => presets::imp_lenet(quick),
             PresetName::Noise => presets::noise_lenet(quick),
+            PresetName::NoiseImpulse => presets::noise_impulse(quick),
             PresetName::ContinualDense => {
                 presets::continual_permuted(ContinualMethod::Dense, 5, quick)
             }
@@ -165,6 +172,19 @@ impl PresetName {
             }
             PresetName::ContinualDendrites => {
                 presets::continual_permuted(ContinualMethod::DendritesKwtaSparse, 5, quick)
+            }
+            PresetName::ContinualDenseTuned => {
+                presets::continual_tuned(ContinualMethod::Dense, 5, quick)
+            }
+            PresetName::ContinualKwtaSparseTuned => {
+                presets::continual_tuned(ContinualMethod::KwtaSparse, 5, quick)
+            }
+            PresetName::ContinualCnn => presets::continual_split_cnn(CnnMethod::Cnn, quick),
+            PresetName::ContinualSparseCnn => {
+                presets::continual_split_cnn(CnnMethod::SparseCnn, quick)
+            }
+            PresetName::ContinualDendriticCnn => {
+                presets::continual_split_cnn(CnnMethod::DendriticCnn, quick)
             }
             PresetName::OjaOnline => presets::plasticity(OjaSetting::Online, quick),
             PresetName::OjaDeep => presets::plasticity(OjaSetting::Deep, quick),

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use bioplay_engine::experiment::claims::{self, Claim};
-use bioplay_engine::experiment::presets::{self, OjaSetting};
+use bioplay_engine::experiment::presets::{self, CnnMethod, OjaSetting};
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult};
 
 use crate::{RunnerError, execute};
@@ -35,16 +35,14 @@ pub fn run_suite(
     if let ExperimentResult::Noise(r) = step(presets::noise_lenet(quick), "noise")? {
         claims.extend(claims::noise(&r));
     }
+    if let ExperimentResult::Noise(r) = step(presets::noise_impulse(quick), "noise-impulse")? {
+        claims.extend(claims::noise(&r));
+    }
     let tasks = 5;
     let mut continual = Vec::new();
     for method in presets::continual_reference_methods(quick) {
         for seed in presets::continual_seeds(quick) {
-            let slug: Vec<&str> = method
-                .label()
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            let stem = format!("continual-{}-seed{seed}", slug.join("-").to_lowercase());
+            let stem = format!("continual-{}-seed{seed}", slug(method.label()));
             let mut config = presets::continual_permuted(method, tasks, quick);
             config.seed = seed;
             if let ExperimentResult::Continual(r) = step(config, &stem)? {
@@ -54,6 +52,48 @@ pub fn run_suite(
     }
     let pairs: Vec<_> = continual.iter().map(|(m, r)| (*m, r)).collect();
     claims.extend(claims::continual(&pairs));
+    if !quick {
+        // The same claims with each method's own recipe (presets::continual_tuned).
+        // A method whose tuned recipe is the shared one reuses the shared runs.
+        let mut tuned = Vec::new();
+        for method in presets::continual_reference_methods(quick) {
+            let shared = presets::continual_permuted(method, tasks, quick);
+            let retuned = presets::continual_tuned(method, tasks, quick);
+            if retuned.train == shared.train {
+                tuned.extend(continual.iter().filter(|(m, _)| *m == method).cloned());
+                continue;
+            }
+            for seed in presets::continual_seeds(quick) {
+                let stem = format!("continual-tuned-{}-seed{seed}", slug(method.label()));
+                let mut config = retuned.clone();
+                config.seed = seed;
+                if let ExperimentResult::Continual(r) = step(config, &stem)? {
+                    tuned.push((method, r));
+                }
+            }
+        }
+        let pairs: Vec<_> = tuned.iter().map(|(m, r)| (*m, r)).collect();
+        for mut c in claims::continual(&pairs) {
+            c.claim = format!("{} (each method's tuned recipe)", c.claim);
+            claims.push(c);
+        }
+    }
+    if !quick {
+        // The CNN sequence takes four minutes even at its smallest useful size (94 steps
+        // per task), which would take the quick suite past its 15 minutes; its quick
+        // preset is `bioplay preset continual-cnn --quick` (docs/science.md).
+        let mut cnn = Vec::new();
+        for method in CnnMethod::ALL {
+            let stem = format!("continual-cnn-{}", slug(method.label()));
+            if let ExperimentResult::Continual(r) =
+                step(presets::continual_split_cnn(method, quick), &stem)?
+            {
+                cnn.push((method, r));
+            }
+        }
+        let pairs: Vec<_> = cnn.iter().map(|(m, r)| (*m, r)).collect();
+        claims.extend(claims::continual_cnn(&pairs));
+    }
     for setting in OjaSetting::ALL {
         let stem = format!("oja-{setting:?}").to_lowercase();
         if let ExperimentResult::Plasticity(r) = step(presets::plasticity(setting, quick), &stem)? {
@@ -64,6 +104,15 @@ pub fn run_suite(
         eprintln!("reference suite: {:.0} s", start.elapsed().as_secs_f64());
     }
     Ok(claims)
+}
+
+/// A label as a file-name stem: `k-WTA + sparsity` -> `k-wta-sparsity`.
+fn slug(label: &str) -> String {
+    let words: Vec<&str> = label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join("-").to_lowercase()
 }
 
 /// The claims as a Markdown table.

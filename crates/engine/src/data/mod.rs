@@ -6,10 +6,12 @@
 //! label range; each problem is a [`DatasetError`] naming the file and what is wrong.
 
 pub mod idx;
+pub mod noise;
 pub mod shipped;
 
 use crate::rng::Rng;
 pub use idx::IdxError;
+pub use noise::{InputNoise, NoiseKind};
 pub use shipped::Shipped;
 
 /// Which of a dataset's two files a problem is in.

@@ -8,7 +8,8 @@ use super::continual::ContinualResult;
 use super::imp::ImpResult;
 use super::noise::NoiseResult;
 use super::plasticity::{PlasticityResult, PlasticityRun};
-use super::presets::{ContinualMethod, OjaSetting};
+use super::presets::{CnnMethod, ContinualMethod, OjaSetting};
+use crate::data::NoiseKind;
 
 /// One claim and what a run measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,13 +90,15 @@ pub fn imp(r: &ImpResult) -> Vec<Claim> {
     claims
 }
 
-/// Noise: IMP sparsity alone gives no significant robustness advantage.
+/// Noise: IMP sparsity alone gives no significant robustness advantage, under Gaussian
+/// noise or Bain's impulse noise.
 pub fn noise(r: &NoiseResult) -> Vec<Claim> {
     let remaining = r.seeds.first().map_or(f64::NAN, |s| s.sparse.remaining);
     let sparse_better = r.auc_test.significant(0.05) && r.auc_test.mean_difference > 0.0;
     vec![Claim {
         claim: format!(
-            "Noise: IMP sparsity ({} weights) alone does not make the network more robust",
+            "Noise ({}): IMP sparsity ({} weights) alone does not make the network more robust",
+            r.noise.label(),
             pct(remaining)
         ),
         ours: format!(
@@ -106,7 +109,13 @@ pub fn noise(r: &NoiseResult) -> Vec<Claim> {
             r.auc_test.p_value,
             r.auc_test.n
         ),
-        paper: "no consistent advantage for sparse networks (Bain, 8 runs)".into(),
+        paper: match r.noise {
+            NoiseKind::Gaussian => "no consistent advantage for sparse networks (Bain, 8 runs)",
+            NoiseKind::Impulse => {
+                "impulse noise f = 0..0.5: no consistent ranking of dense and sparse (Bain, 8 runs)"
+            }
+        }
+        .into(),
         held: !sparse_better,
     }]
 }
@@ -220,6 +229,50 @@ pub fn continual(results: &[(ContinualMethod, &ContinualResult)]) -> Vec<Claim> 
     claims
 }
 
+/// How close Bain's three CNNs must end to count as "about equal": 5 points of average
+/// accuracy between the best and the worst.
+pub const CNN_EQUAL_MARGIN: f64 = 0.05;
+
+/// Bain's CNN extension: CNN, sparse CNN and dendritic CNN end about equal (within
+/// [`CNN_EQUAL_MARGIN`]) on a harder task sequence. `results` are (method, result) pairs;
+/// no claim unless all three methods ran.
+pub fn continual_cnn(results: &[(CnnMethod, &ContinualResult)]) -> Option<Claim> {
+    let mean = |m: CnnMethod, of: fn(&ContinualResult) -> f64| {
+        let runs: Vec<f64> = results
+            .iter()
+            .filter(|(r, _)| *r == m)
+            .map(|(_, r)| of(r))
+            .collect();
+        (!runs.is_empty()).then(|| runs.iter().sum::<f64>() / runs.len() as f64)
+    };
+    let means: Vec<(CnnMethod, f64, f64)> = CnnMethod::ALL
+        .into_iter()
+        .map(|m| {
+            Some((
+                m,
+                mean(m, |r| r.average_accuracy)?,
+                mean(m, |r| r.forgetting)?,
+            ))
+        })
+        .collect::<Option<_>>()?;
+    let tasks = results.first().map_or(0, |(_, r)| r.tasks);
+    let best = means.iter().map(|m| m.1).fold(f64::NEG_INFINITY, f64::max);
+    let worst = means.iter().map(|m| m.1).fold(f64::INFINITY, f64::min);
+    let ours: Vec<String> = means
+        .iter()
+        .map(|(m, a, f)| format!("{} {} (forgetting {})", m.label(), pct(*a), pct(*f)))
+        .collect();
+    Some(Claim {
+        claim: format!(
+            "Continual, CNNs, split sequence of {tasks} tasks: CNN, sparse CNN and dendritic CNN end about equal (within {:.0} points)",
+            100.0 * CNN_EQUAL_MARGIN
+        ),
+        ours: format!("average accuracy: {}", ours.join(", ")),
+        paper: "split CIFAR-100, 10 tasks: the three perform about equally (Bain)".into(),
+        held: best - worst <= CNN_EQUAL_MARGIN,
+    })
+}
+
 fn oja_show(run: &PlasticityRun) -> String {
     match run.diverged_at {
         Some(step) => format!("diverged at step {step}"),
@@ -308,5 +361,26 @@ mod tests {
         assert!(continual(&runs)[2].held);
         // Without the dense baseline there is nothing to compare with.
         assert!(continual(&[(KwtaSparse, &s)]).is_empty());
+    }
+
+    #[test]
+    fn cnn_claim_holds_when_the_three_end_within_the_margin() {
+        let (a, b, c) = (result(0.40, 0.5), result(0.43, 0.4), result(0.44, 0.3));
+        let runs = [
+            (CnnMethod::Cnn, &a),
+            (CnnMethod::SparseCnn, &b),
+            (CnnMethod::DendriticCnn, &c),
+        ];
+        let claim = continual_cnn(&runs).expect("all three ran");
+        assert!(claim.held, "{claim:?}");
+        assert!(claim.ours.contains("dendritic CNN 44.0%"), "{}", claim.ours);
+        let far = result(0.50, 0.3);
+        let runs = [
+            (CnnMethod::Cnn, &a),
+            (CnnMethod::SparseCnn, &b),
+            (CnnMethod::DendriticCnn, &far),
+        ];
+        assert!(!continual_cnn(&runs).expect("ran").held, "10 points apart");
+        assert!(continual_cnn(&runs[..2]).is_none(), "a method missing");
     }
 }

@@ -13,7 +13,7 @@ use super::{ExperimentConfig, Fit, FitResult, Host, LivePlot, RunError, Tracker,
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::{Dataset, Normalization};
 use crate::model::Network;
-use crate::prune::Masks;
+use crate::prune::{MaskScope, Masks};
 use crate::rng::Rng;
 use crate::train::{ContextSource, Samples, Trainer, mean_input};
 
@@ -62,6 +62,10 @@ pub struct ContinualSpec {
     /// Fraction of hidden (and convolution) weights fixed at zero by a random mask.
     #[serde(default)]
     pub weight_sparsity: f64,
+    /// The weight sparsity covers the convolution kernels too (the default); Bain's sparse
+    /// CNN masks only its fully connected layers.
+    #[serde(default = "crate::config::default_true")]
+    pub sparse_conv: bool,
     /// Context at test time, for dendritic networks.
     #[serde(default)]
     pub context: ContextMode,
@@ -245,7 +249,10 @@ pub async fn run<H: Host>(
         Masks::random_with(
             net.params(),
             spec.weight_sparsity,
-            spec.sparse_output,
+            MaskScope {
+                conv: spec.sparse_conv,
+                output: spec.sparse_output,
+            },
             &mut Rng::derive(config.seed, 2),
         )
     } else {

@@ -59,18 +59,18 @@ pub fn rows(result: &ExperimentResult) -> Vec<Row> {
             for seed in &r.seeds {
                 for (name, curve) in [("dense", &seed.dense), ("sparse", &seed.sparse)] {
                     let series = format!("{name} seed {}", seed.seed);
-                    for (sigma, acc) in r.sigmas.iter().zip(&curve.accuracy) {
-                        rows.push((series.clone(), *sigma, "accuracy".into(), *acc));
+                    for (level, acc) in r.levels.iter().zip(&curve.accuracy) {
+                        rows.push((series.clone(), *level, "accuracy".into(), *acc));
                     }
                     rows.push((series, f64::NAN, "auc".into(), curve.auc));
                 }
             }
             for (name, s) in [("dense mean", &r.dense), ("sparse mean", &r.sparse)] {
-                for (i, sigma) in r.sigmas.iter().enumerate() {
+                for (i, level) in r.levels.iter().enumerate() {
                     // An imported result may be inconsistent: missing numbers are NaN.
                     let at = |v: &[f64]| v.get(i).copied().unwrap_or(f64::NAN);
-                    rows.push((name.into(), *sigma, "accuracy".into(), at(&s.mean)));
-                    rows.push((name.into(), *sigma, "sd".into(), at(&s.sd)));
+                    rows.push((name.into(), *level, "accuracy".into(), at(&s.mean)));
+                    rows.push((name.into(), *level, "sd".into(), at(&s.sd)));
                 }
             }
             rows.push((

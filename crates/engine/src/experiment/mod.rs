@@ -345,8 +345,8 @@ pub enum LivePlot {
     /// Final test accuracy against the fraction of weights remaining (one point per IMP
     /// round and series).
     AccuracyVsRemaining,
-    /// Test accuracy against noise strength sigma.
-    AccuracyVsSigma,
+    /// Test accuracy against the noise level (sigma, or fraction of pixels).
+    AccuracyVsNoise,
     /// Accuracy on one task (the series) after training task x (1-based).
     TaskAccuracy,
 }

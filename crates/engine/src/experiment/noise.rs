@@ -1,10 +1,11 @@
-//! Noise robustness: does weight sparsity make a network robust to Gaussian input noise?
-//! (docs/science.md, "Noise robustness".)
+//! Noise robustness: does weight sparsity make a network robust to input noise, Gaussian
+//! or Bain's impulse noise? (docs/science.md, "Noise robustness".)
 //!
 //! For each seed, IMP trains a dense network (round 0) and prunes it to a sparse ticket
-//! (the last round); both are evaluated on the test set at every sigma with the same noise
-//! draw. Per model: accuracy against sigma and the area under that curve. Over seeds: mean
-//! and spread per sigma, and a paired t-test of the areas (sparse minus dense).
+//! (the last round); both are evaluated on the test set at every noise level with the same
+//! noise draw. Per model: accuracy against the noise level and the area under that curve.
+//! Over seeds: mean and spread per level, and a paired t-test of the areas (sparse minus
+//! dense).
 
 use serde::{Deserialize, Serialize};
 
@@ -12,18 +13,23 @@ use super::imp::{ImpSpec, ResetMode};
 use super::stats::{PairedTest, mean_sd, normalized_auc};
 use super::{ExperimentConfig, Host, LivePlot, RunError, Tracker, eval_cost, imp};
 use crate::config::{ConfigError, check_count, check_range};
-use crate::data::{Dataset, Normalization};
+use crate::data::{Dataset, InputNoise, NoiseKind, Normalization};
 use crate::model::{Network, Params};
 use crate::prune::{Masks, PruneSpec};
 use crate::tensor_io::upload_params;
-use crate::train::{GaussianNoise, Samples, evaluate};
+use crate::train::{Samples, evaluate};
 
 /// A noise-robustness comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoiseSpec {
-    /// The noise levels, increasing, starting at 0 for the clean accuracy.
-    pub sigmas: Vec<f64>,
+    /// Which noise: Gaussian (the default) or impulse.
+    #[serde(default)]
+    pub noise: NoiseKind,
+    /// The noise levels (sigmas, or fractions of pixels for impulse noise), increasing,
+    /// starting at 0 for the clean accuracy. Written `sigmas` before impulse noise existed.
+    #[serde(alias = "sigmas")]
+    pub levels: Vec<f64>,
     /// Independent seeds (training runs) compared pairwise.
     pub seeds: usize,
     /// The seed of the noise draw, shared by every model.
@@ -37,13 +43,18 @@ pub struct NoiseSpec {
 impl NoiseSpec {
     /// Checks every field; `field` is this value's path in the config.
     pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
-        check_count(&format!("{field}.sigmas"), self.sigmas.len(), 1, 64)?;
-        for (i, s) in self.sigmas.iter().enumerate() {
-            check_range(&format!("{field}.sigmas[{i}]"), *s, 0.0, 10.0)?;
+        check_count(&format!("{field}.levels"), self.levels.len(), 1, 64)?;
+        for (i, s) in self.levels.iter().enumerate() {
+            check_range(
+                &format!("{field}.levels[{i}]"),
+                *s,
+                0.0,
+                self.noise.max_level(),
+            )?;
         }
-        if self.sigmas.windows(2).any(|w| w[1] <= w[0]) {
+        if self.levels.windows(2).any(|w| w[1] <= w[0]) {
             return Err(ConfigError::invalid(
-                format!("{field}.sigmas"),
+                format!("{field}.levels"),
                 "must be strictly increasing",
             ));
         }
@@ -69,7 +80,7 @@ impl NoiseSpec {
 pub struct NoiseCurve {
     /// Fraction of weights remaining.
     pub remaining: f64,
-    /// Accuracy at each sigma.
+    /// Accuracy at each noise level.
     pub accuracy: Vec<f64>,
     /// Mean accuracy over the sweep (normalised area under the curve).
     pub auc: f64,
@@ -86,12 +97,12 @@ pub struct SeedResult {
     pub sparse: NoiseCurve,
 }
 
-/// Mean and standard deviation over seeds, per sigma.
+/// Mean and standard deviation over seeds, per noise level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurveSummary {
-    /// Mean accuracy per sigma.
+    /// Mean accuracy per noise level.
     pub mean: Vec<f64>,
-    /// Standard deviation per sigma.
+    /// Standard deviation per noise level.
     pub sd: Vec<f64>,
     /// Mean area under the curve.
     pub auc_mean: f64,
@@ -100,8 +111,12 @@ pub struct CurveSummary {
 /// The result of a noise comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoiseResult {
-    /// The sigmas swept.
-    pub sigmas: Vec<f64>,
+    /// Which noise.
+    #[serde(default)]
+    pub noise: NoiseKind,
+    /// The levels swept (sigmas, or fractions of pixels).
+    #[serde(alias = "sigmas")]
+    pub levels: Vec<f64>,
     /// Per seed.
     pub seeds: Vec<SeedResult>,
     /// Dense models over seeds.
@@ -114,8 +129,8 @@ pub struct NoiseResult {
     pub verdict: String,
 }
 
-fn summary(curves: &[&NoiseCurve], sigmas: usize) -> CurveSummary {
-    let (mean, sd) = (0..sigmas)
+fn summary(curves: &[&NoiseCurve], levels: usize) -> CurveSummary {
+    let (mean, sd) = (0..levels)
         .map(|i| mean_sd(&curves.iter().map(|c| c.accuracy[i]).collect::<Vec<_>>()))
         .unzip();
     CurveSummary {
@@ -160,24 +175,27 @@ async fn curve(
     dataset: &Dataset,
     test: &[usize],
     norm: Option<Normalization>,
+    pixel_std: f32,
     spec: &NoiseSpec,
     device: &burn::tensor::Device,
 ) -> Result<NoiseCurve, RunError> {
     let params: Params = upload_params(values, device);
-    let mut accuracy = Vec::with_capacity(spec.sigmas.len());
-    for &sigma in &spec.sigmas {
+    let mut accuracy = Vec::with_capacity(spec.levels.len());
+    for &level in &spec.levels {
         let samples = Samples {
-            noise: Some(GaussianNoise {
-                sigma,
-                seed: spec.noise_seed,
-            }),
+            noise: Some(InputNoise::new(
+                spec.noise,
+                level,
+                spec.noise_seed,
+                pixel_std,
+            )),
             ..Samples::new(dataset, test).normalized(norm)
         };
         accuracy.push(evaluate(net, &params, &samples, device).await?.accuracy());
     }
     Ok(NoiseCurve {
         remaining: masks.remaining(net.params()),
-        auc: normalized_auc(&spec.sigmas, &accuracy),
+        auc: normalized_auc(&spec.levels, &accuracy),
         accuracy,
     })
 }
@@ -193,7 +211,11 @@ pub async fn run<H: Host>(
     let imp_spec = spec.imp();
     let split = config.data.split(dataset, config.seed);
     let norm = config.data.normalization(dataset, &split);
-    let sweep = 2 * spec.sigmas.len() as u64 * eval_cost(split.test.len(), config.train.batch_size);
+    // Impulse noise sets pixels to twice the training pixels' std, normalised or not.
+    let pixel_std = norm
+        .unwrap_or_else(|| dataset.pixel_stats(&split.train))
+        .std;
+    let sweep = 2 * spec.levels.len() as u64 * eval_cost(split.test.len(), config.train.batch_size);
     let per_seed =
         imp::planned_work(config, &imp_spec, split.train.len(), split.test.len()) + sweep;
     let mut tracker = Tracker::new(host, spec.seeds as u64 * per_seed);
@@ -214,6 +236,7 @@ pub async fn run<H: Host>(
             dataset,
             &split.test,
             norm,
+            pixel_std,
             spec,
             device,
         )
@@ -225,16 +248,17 @@ pub async fn run<H: Host>(
             dataset,
             &split.test,
             norm,
+            pixel_std,
             spec,
             device,
         )
         .await?;
         for (name, c) in [("dense", &dense), ("sparse", &sparse)] {
-            for (sigma, acc) in spec.sigmas.iter().zip(&c.accuracy) {
+            for (level, acc) in spec.levels.iter().zip(&c.accuracy) {
                 tracker.point(
-                    LivePlot::AccuracyVsSigma,
+                    LivePlot::AccuracyVsNoise,
                     format!("{name}, seed {}", s + 1),
-                    *sigma,
+                    *level,
                     *acc,
                 );
             }
@@ -253,9 +277,10 @@ pub async fn run<H: Host>(
         &sparse.iter().map(|c| c.auc).collect::<Vec<_>>(),
     );
     Ok(NoiseResult {
-        sigmas: spec.sigmas.clone(),
-        dense: summary(&dense, spec.sigmas.len()),
-        sparse: summary(&sparse, spec.sigmas.len()),
+        noise: spec.noise,
+        levels: spec.levels.clone(),
+        dense: summary(&dense, spec.levels.len()),
+        sparse: summary(&sparse, spec.levels.len()),
         verdict: verdict(&auc_test),
         auc_test,
         seeds,

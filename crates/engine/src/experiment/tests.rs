@@ -6,6 +6,7 @@ use super::imp::{Control, ImpSpec, ResetMode};
 use super::noise::NoiseSpec;
 use super::plasticity::PlasticitySpec;
 use super::*;
+use crate::data::NoiseKind;
 use crate::model::{DendriteSpec, KwtaSpec, MlpSpec, SegmentSelection};
 use crate::oja::{OjaForm, OjaOutput, OjaSignal, OjaSpec};
 use crate::optim::OptimizerSpec;
@@ -236,7 +237,8 @@ fn imp_late_rewinding_and_target_sparsity() {
 #[test]
 fn noise_compares_dense_and_sparse_over_seeds() {
     let spec = NoiseSpec {
-        sigmas: vec![0.0, 0.5, 1.0],
+        noise: NoiseKind::Gaussian,
+        levels: vec![0.0, 0.5, 1.0],
         seeds: 3,
         noise_seed: 1,
         prune: prune(),
@@ -260,6 +262,41 @@ fn noise_compares_dense_and_sparse_over_seeds() {
         "{:?}",
         noise.dense
     );
+}
+
+#[test]
+fn impulse_noise_sweeps_fractions_and_hurts_at_half_the_pixels() {
+    let spec = NoiseSpec {
+        noise: NoiseKind::Impulse,
+        levels: vec![0.0, 0.5],
+        seeds: 2,
+        noise_seed: 1,
+        prune: prune(),
+        rounds: 1,
+    };
+    let (result, _) = run_recorded(&config(ExperimentKind::Noise(spec)));
+    let ExperimentResult::Noise(noise) = result else {
+        panic!("wrong kind")
+    };
+    assert_eq!(noise.noise, NoiseKind::Impulse);
+    assert_eq!(noise.levels, vec![0.0, 0.5]);
+    assert!(
+        noise.dense.mean[1] < noise.dense.mean[0],
+        "{:?}",
+        noise.dense
+    );
+    // A fraction above 1 is refused with the field named.
+    let mut bad = config(ExperimentKind::Noise(NoiseSpec {
+        noise: NoiseKind::Impulse,
+        levels: vec![0.0, 1.5],
+        seeds: 1,
+        noise_seed: 1,
+        prune: prune(),
+        rounds: 1,
+    }));
+    bad.name = "bad".into();
+    let err = bad.validate().expect_err("fraction above 1");
+    assert!(err.to_string().contains("levels[1]"), "{err}");
 }
 
 #[test]
@@ -297,6 +334,7 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         let mut c = config(ExperimentKind::Continual(ContinualSpec {
             sequence,
             weight_sparsity: sparsity,
+            sparse_conv: true,
             context,
             sparse_output: true,
             reset_optimizer: true,
@@ -342,6 +380,7 @@ fn dendrite_context_must_match_the_prototype_size() {
     let mut c = config(ExperimentKind::Continual(ContinualSpec {
         sequence: Sequence::Permuted { tasks: 2 },
         weight_sparsity: 0.0,
+        sparse_conv: true,
         context: ContextMode::TrueTask,
         sparse_output: true,
         reset_optimizer: true,

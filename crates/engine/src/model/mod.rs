@@ -665,7 +665,11 @@ mod tests {
         let mut spec = MlpSpec::new(vec![100, 40]);
         spec.kwta = Some(KwtaSpec { fraction: 0.05 });
         let net = Network::new(&ModelSpec::Mlp(spec.clone()), 28, 28, 10).expect("builds");
-        let masks = Masks::random_with(net.params(), 0.5, true, &mut Rng::new(2));
+        let scope = crate::prune::MaskScope {
+            conv: true,
+            output: true,
+        };
+        let masks = Masks::random_with(net.params(), 0.5, scope, &mut Rng::new(2));
         let values = net.init_values_masked(&mut Rng::new(3), Some(&masks));
         let max_abs = |v: &[f32]| v.iter().fold(0.0f64, |m, x| m.max(f64::from(x.abs())));
         // (parameter, bound): weights 1/sqrt(d_in * d_w * fan_in), biases 1/sqrt(fan_in).
