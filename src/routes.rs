@@ -102,7 +102,8 @@ impl Tab {
                  33x fewer), while the same masks with fresh random weights fall behind."
             }
             Tab::Noise => {
-                "Add Gaussian noise of growing strength to the test images and compare the \
+                "Add noise of growing strength to the test images (Gaussian, or impulse \
+                 noise: a growing fraction of pixels set to one grey level) and compare the \
                  accuracy curves of dense and pruned networks of equal clean accuracy. The \
                  papers found that weight sparsity alone does not make a network more \
                  robust; here the verdict comes from paired runs over several seeds."

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use bioplay_engine::data::{Dataset, InputNoise, NoiseKind};
 use bioplay_engine::experiment::claims;
-use bioplay_engine::experiment::continual::ContinualResult;
+use bioplay_engine::experiment::continual::{ContinualResult, Sequence};
 use bioplay_engine::experiment::noise::NoiseSpec;
-use bioplay_engine::experiment::presets::ContinualMethod;
+use bioplay_engine::experiment::presets::{CnnMethod, ContinualMethod};
 use bioplay_engine::experiment::{
     ExperimentConfig, ExperimentKind, ExperimentResult, FitResult, LivePlot, LivePoint,
 };
@@ -575,30 +575,59 @@ pub fn paper_lines(run: &RunRecord, others: &[&RunRecord]) -> Vec<String> {
     let Some(result) = run.result.as_ref() else {
         return Vec::new();
     };
-    let found =
-        match result {
-            ExperimentResult::Imp(r) => claims::imp(r),
-            ExperimentResult::Noise(r) => claims::noise(r),
-            ExperimentResult::Plasticity(r) => vec![claims::oja(None, r)],
-            ExperimentResult::Continual(_) => {
-                let batch: Vec<(ContinualMethod, &ContinualResult)> =
-                    std::iter::once(run)
-                        .chain(others.iter().copied().filter(|o| {
-                            run.batch.is_some() && o.batch == run.batch && o.id != run.id
-                        }))
-                        .filter_map(|r| {
-                            let method = ContinualMethod::from_label(r.method.as_deref()?)?;
-                            match r.result.as_ref()? {
-                                ExperimentResult::Continual(c) => Some((method, c)),
-                                _ => None,
-                            }
-                        })
-                        .collect();
-                claims::continual(&batch)
-            }
-            ExperimentResult::Train(_) => Vec::new(),
-        };
+    let found = match result {
+        ExperimentResult::Imp(r) => claims::imp(r),
+        ExperimentResult::Noise(r) => claims::noise(r),
+        ExperimentResult::Plasticity(r) => vec![claims::oja(None, r)],
+        ExperimentResult::Continual(_) => continual_claims(run, others),
+        ExperimentResult::Train(_) => Vec::new(),
+    };
     found.iter().map(claims::Claim::line).collect()
+}
+
+/// The continual-learning claims that apply to a run's setting, judged with the other
+/// methods of its comparison: the permuted-MNIST claims (Iyer et al.) for MLPs on
+/// permuted tasks, Bain's CNN claim for CNNs on split tasks (the panel's dense, k-WTA +
+/// sparsity and dendrites runs standing for his CNN, sparse CNN and dendritic CNN), none
+/// for the other combinations, which no paper measured.
+fn continual_claims(run: &RunRecord, others: &[&RunRecord]) -> Vec<claims::Claim> {
+    let ExperimentKind::Continual(spec) = &run.config.experiment else {
+        return Vec::new();
+    };
+    let batch: Vec<(ContinualMethod, &ContinualResult)> = std::iter::once(run)
+        .chain(
+            others
+                .iter()
+                .copied()
+                .filter(|o| run.batch.is_some() && o.batch == run.batch && o.id != run.id),
+        )
+        .filter_map(|r| {
+            let method = ContinualMethod::from_label(r.method.as_deref()?)?;
+            match r.result.as_ref()? {
+                ExperimentResult::Continual(c) => Some((method, c)),
+                _ => None,
+            }
+        })
+        .collect();
+    match (&run.config.model, spec.sequence) {
+        (ModelSpec::Mlp(_), Sequence::Permuted { .. }) => claims::continual(&batch),
+        (ModelSpec::Cnn(_), Sequence::Split) => {
+            let cnn: Vec<(CnnMethod, &ContinualResult)> = batch
+                .iter()
+                .filter_map(|&(method, result)| {
+                    let as_cnn = match method {
+                        ContinualMethod::Dense => CnnMethod::Cnn,
+                        ContinualMethod::KwtaSparse => CnnMethod::SparseCnn,
+                        ContinualMethod::DendritesKwtaSparse => CnnMethod::DendriticCnn,
+                        ContinualMethod::Kwta => return None,
+                    };
+                    Some((as_cnn, result))
+                })
+                .collect();
+            claims::continual_cnn(&cnn).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A short description of a config for run lists ("MLP 300-100, Adam, bs 60, 2 ep").
@@ -852,5 +881,62 @@ mod tests {
         let t = tables(&a, &[&b]);
         assert_eq!(t[0].rows.len(), 2);
         assert_eq!(t[0].rows[1][0], "other");
+    }
+
+    #[test]
+    fn continual_claims_follow_the_runs_setting() {
+        let (base, _) = run(Tab::Continual, SMALL);
+        let record = |id: &str, method: &str, old_task: f64| {
+            let accuracy = vec![vec![Some(0.9), None], vec![Some(old_task), Some(0.9)]];
+            let (average_accuracy, forgetting, backward_transfer) =
+                ContinualResult::metrics(&accuracy);
+            let mut r = base.clone();
+            r.id = id.into();
+            r.batch = Some("batch".into());
+            r.method = Some(method.into());
+            r.result = Some(ExperimentResult::Continual(ContinualResult {
+                tasks: 2,
+                accuracy,
+                average_accuracy,
+                forgetting,
+                backward_transfer,
+                training: Vec::new(),
+            }));
+            r
+        };
+        let mut runs = vec![
+            record("a", "dense", 0.2),
+            record("b", "k-WTA + sparsity", 0.7),
+            record("c", "dendrites + k-WTA + sparsity", 0.8),
+        ];
+        let lines = |runs: &[RunRecord]| {
+            let others: Vec<&RunRecord> = runs.iter().collect();
+            paper_lines(&runs[0], &others)
+        };
+
+        // An MLP on permuted tasks: Iyer et al.'s claims, not Bain's CNN one.
+        let mlp = lines(&runs);
+        assert!(mlp.iter().any(|l| l.contains("permuted MNIST")), "{mlp:?}");
+        assert!(!mlp.iter().any(|l| l.contains("CIFAR")), "{mlp:?}");
+
+        // A CNN on split tasks: only Bain's CNN claim; 55% against 85% is not "equal".
+        for r in &mut runs {
+            r.config.model = ModelSpec::conv2(4);
+            if let ExperimentKind::Continual(spec) = &mut r.config.experiment {
+                spec.sequence = Sequence::Split;
+            }
+        }
+        let cnn = lines(&runs);
+        assert_eq!(cnn.len(), 1, "{cnn:?}");
+        assert!(cnn[0].contains("split CIFAR-100"), "{cnn:?}");
+        assert!(cnn[0].contains("does not agree"), "{cnn:?}");
+
+        // A CNN on permuted tasks: no paper measured it, so no claim.
+        for r in &mut runs {
+            if let ExperimentKind::Continual(spec) = &mut r.config.experiment {
+                spec.sequence = Sequence::Permuted { tasks: 2 };
+            }
+        }
+        assert!(lines(&runs).is_empty());
     }
 }
