@@ -1029,11 +1029,7 @@ fn assemble(tab: Tab, r: &mut Reader<'_>) -> Vec<Planned> {
             let steps = r.n("sigma_steps").max(1);
             let max = r.f("sigma_max");
             let spec = NoiseSpec {
-                noise: if r.choice("noise") == "impulse" {
-                    NoiseKind::Impulse
-                } else {
-                    NoiseKind::Gaussian
-                },
+                noise: NoiseKind::from_id(r.choice("noise")).unwrap_or_default(),
                 levels: (0..=steps).map(|i| max * i as f64 / steps as f64).collect(),
                 seeds: r.n("seeds"),
                 noise_seed: r.u64("noise_seed"),
@@ -1240,14 +1236,7 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
         }
         ExperimentKind::Noise(s) => {
             let max = s.levels.iter().copied().fold(0.0, f64::max);
-            set(
-                "noise",
-                match s.noise {
-                    NoiseKind::Gaussian => "gaussian",
-                    NoiseKind::Impulse => "impulse",
-                }
-                .into(),
-            );
+            set("noise", s.noise.id().into());
             set("sigma_max", fmt(max));
             set(
                 "sigma_steps",

@@ -693,9 +693,16 @@ fn NoisePreview() -> impl IntoView {
         };
         let shown: Vec<usize> = (0..data.len().min(3)).collect();
         // The impulse value as the run will use it: twice the training split's pixel std.
-        let config = &planned.first()?.config;
-        let split = config.data.split(&data, config.seed);
-        let pixel_std = data.pixel_stats(&split.train).std;
+        // Gaussian noise does not use it, so the pass over the training images (on every
+        // edit of the form) is only made for impulse noise.
+        let pixel_std = match spec.noise {
+            NoiseKind::Gaussian => 0.0,
+            NoiseKind::Impulse => {
+                let config = &planned.first()?.config;
+                let split = config.data.split(&data, config.seed);
+                data.pixel_stats(&split.train).std
+            }
+        };
         let grid = views::noise_preview(&data, &shown, spec, pixel_std)?;
         let png = grid.to_png().ok()?;
         let levels: Vec<String> = spec.levels.iter().map(|s| format!("{s:.2}")).collect();

@@ -688,8 +688,8 @@ mod tests {
     use super::*;
     use crate::history::RunStatus;
     use bioplay_engine::data::Dataset;
+    use bioplay_engine::experiment::presets;
     use bioplay_engine::experiment::{self, Flow, Host, Progress};
-    use bioplay_engine::prune::{PruneScope, PruneSpec};
 
     /// Runs a panel's default form, scaled down, on synthetic data; records live points.
     struct Points(Vec<LivePoint>);
@@ -791,18 +791,14 @@ mod tests {
     #[test]
     fn noise_preview_gets_noisier_along_each_row() {
         let data = Dataset::synthetic(10, 8, 2, 1);
+        let ExperimentKind::Noise(preset) = presets::noise_lenet(true).experiment else {
+            unreachable!("the noise preset is a noise sweep")
+        };
         let spec = NoiseSpec {
             noise: NoiseKind::Gaussian,
             levels: vec![0.0, 0.5],
-            seeds: 1,
             noise_seed: 3,
-            prune: PruneSpec {
-                rate: 0.2,
-                output_rate: 0.1,
-                conv_rate: 0.0,
-                scope: PruneScope::LayerWise,
-            },
-            rounds: 1,
+            ..preset
         };
         let image = noise_preview(&data, &[0, 1], &spec, 0.3).expect("image");
         // 2 columns and 2 rows of 8 x 8 tiles with 1-pixel gaps.

@@ -53,19 +53,17 @@ pub fn run_suite(
     let pairs: Vec<_> = continual.iter().map(|(m, r)| (*m, r)).collect();
     claims.extend(claims::continual(&pairs));
     if !quick {
-        // The same claims with each method's own recipe (presets::continual_tuned).
-        // A method whose tuned recipe is the shared one reuses the shared runs.
+        // The same claims with each method's own recipe (presets::continual_tuned); a
+        // method that keeps the shared recipe reuses its shared runs.
         let mut tuned = Vec::new();
         for method in presets::continual_reference_methods(quick) {
-            let shared = presets::continual_permuted(method, tasks, quick);
-            let retuned = presets::continual_tuned(method, tasks, quick);
-            if retuned.train == shared.train {
+            if method.tuned_recipe().is_none() {
                 tuned.extend(continual.iter().filter(|(m, _)| *m == method).cloned());
                 continue;
             }
             for seed in presets::continual_seeds(quick) {
                 let stem = format!("continual-tuned-{}-seed{seed}", slug(method.label()));
-                let mut config = retuned.clone();
+                let mut config = presets::continual_tuned(method, tasks, quick);
                 config.seed = seed;
                 if let ExperimentResult::Continual(r) = step(config, &stem)? {
                     tuned.push((method, r));
@@ -77,8 +75,7 @@ pub fn run_suite(
             c.claim = format!("{} (each method's tuned recipe)", c.claim);
             claims.push(c);
         }
-    }
-    if !quick {
+
         // The CNN sequence takes four minutes even at its smallest useful size (94 steps
         // per task), which would take the quick suite past its 15 minutes; its quick
         // preset is `bioplay preset continual-cnn --quick` (docs/science.md).

@@ -3,7 +3,7 @@
 //! robustness").
 //!
 //! Two kinds: additive Gaussian noise, the product's default, and Bain's impulse noise, a
-//! fraction of the pixels set to one bright value. The noise of sample `i` depends only on
+//! fraction of the pixels set to one grey level. The noise of sample `i` depends only on
 //! `(seed, i)`, so every model compared sees the same draw.
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,19 @@ pub enum NoiseKind {
 impl NoiseKind {
     /// Both kinds, Gaussian first.
     pub const ALL: [NoiseKind; 2] = [NoiseKind::Gaussian, NoiseKind::Impulse];
+
+    /// The name configs and forms use (`gaussian`, `impulse`).
+    pub fn id(self) -> &'static str {
+        match self {
+            NoiseKind::Gaussian => "gaussian",
+            NoiseKind::Impulse => "impulse",
+        }
+    }
+
+    /// The kind named `id` (see [`NoiseKind::id`]).
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.id() == id)
+    }
 
     /// The largest level a sweep may use: sigma up to 10, or every pixel.
     pub fn max_level(self) -> f64 {
@@ -127,6 +140,16 @@ mod tests {
 
     fn image() -> Vec<f32> {
         (0..100).map(|i| i as f32 / 200.0).collect()
+    }
+
+    #[test]
+    fn kind_ids_are_the_config_names() {
+        for kind in NoiseKind::ALL {
+            let json = serde_json::to_string(&kind).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", kind.id()));
+            assert_eq!(NoiseKind::from_id(kind.id()), Some(kind));
+        }
+        assert_eq!(NoiseKind::from_id("salt"), None);
     }
 
     #[test]

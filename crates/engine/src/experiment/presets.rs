@@ -28,8 +28,6 @@ fn mnist(train_samples: usize) -> DataSpec {
     }
 }
 
-/// Frankle & Carbin's LeNet-300-100 schedule: Adam 1.2e-3, batch 60, hidden layers pruned
-/// 20% per round and the output layer 10%.
 /// Adam at `lr` with the given batch size and epochs, no Oja term.
 fn adam_training(lr: f64, batch_size: usize, epochs: usize) -> TrainSpec {
     TrainSpec {
@@ -40,6 +38,8 @@ fn adam_training(lr: f64, batch_size: usize, epochs: usize) -> TrainSpec {
     }
 }
 
+/// Frankle & Carbin's LeNet-300-100 schedule: Adam 1.2e-3, batch 60, hidden layers pruned
+/// 20% per round and the output layer 10%.
 fn lenet_training(epochs: usize) -> TrainSpec {
     adam_training(1.2e-3, 60, epochs)
 }
@@ -136,13 +136,13 @@ impl ContinualMethod {
         Self::ALL.into_iter().find(|m| m.label() == label)
     }
 
-    /// Learning rate and epochs per task of [`continual_tuned`].
-    pub fn tuned_recipe(self) -> (f64, usize) {
+    /// Learning rate and epochs per task of [`continual_tuned`]; `None` where the method
+    /// keeps the shared recipe of [`continual_permuted`] (not swept).
+    pub fn tuned_recipe(self) -> Option<(f64, usize)> {
         match self {
-            ContinualMethod::Dense => (1e-4, 3),
-            ContinualMethod::KwtaSparse => (5e-4, 6),
-            // Not swept: the shared recipe.
-            ContinualMethod::Kwta | ContinualMethod::DendritesKwtaSparse => (5e-4, 3),
+            ContinualMethod::Dense => Some((1e-4, 3)),
+            ContinualMethod::KwtaSparse => Some((5e-4, 6)),
+            ContinualMethod::Kwta | ContinualMethod::DendritesKwtaSparse => None,
         }
     }
 
@@ -211,10 +211,11 @@ pub fn continual_permuted(method: ContinualMethod, tasks: usize, quick: bool) ->
 /// task more slowly), dendrites (and k-WTA alone, not swept) keep the shared recipe.
 pub fn continual_tuned(method: ContinualMethod, tasks: usize, quick: bool) -> ExperimentConfig {
     let mut config = continual_permuted(method, tasks, quick);
-    let (lr, epochs) = method.tuned_recipe();
-    config.train.optimizer = OptimizerSpec::adam(lr);
-    config.train.epochs = epochs;
-    config.name = format!("{}, tuned recipe", config.name);
+    if let Some((lr, epochs)) = method.tuned_recipe() {
+        config.train.optimizer = OptimizerSpec::adam(lr);
+        config.train.epochs = epochs;
+        config.name = format!("{}, tuned recipe", config.name);
+    }
     config
 }
 
