@@ -9,7 +9,7 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap test-native test-browser test-e2e dist datasets reproduce screenshots bench clean-dist
+.PHONY: serve test bootstrap lint test-native test-browser test-e2e dist datasets reproduce screenshots bench clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
@@ -17,8 +17,9 @@ serve: bootstrap
 	@mkdir -p dist build
 	$(ENV) trunk serve --release --public-url / --address 127.0.0.1 --port $(PORT)
 
-## test: every test: native, in-browser (wasm-bindgen-test) and end-to-end (dist/)
+## test: every test: lints, native, in-browser (wasm-bindgen-test) and end-to-end (dist/)
 test: bootstrap
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-native
 	$(MAKE) --no-print-directory test-browser
 	$(MAKE) --no-print-directory dist
@@ -26,6 +27,11 @@ test: bootstrap
 
 bootstrap:
 	@scripts/bootstrap.sh
+
+## lint: formatting, and clippy with warnings as errors natively and for wasm32 (the
+## browser shell compiles only there); seconds when nothing changed
+lint:
+	scripts/lint.sh
 
 test-native:
 	$(ENV) cargo test --workspace --locked

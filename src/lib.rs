@@ -1,41 +1,25 @@
 //! The bioplay web app: a Leptos shell over the experiment engine.
 //!
-//! Pure logic (backend preferences, places, status wording) is in plain modules that build
-//! and test natively. Browser code (WebGPU detection, device start-up, components) is
-//! compiled for wasm32 only. `start` is the entry point `main` calls in the browser.
+//! Two folders show the split:
+//! - [`present`]: what the page shows and accepts, as plain data (forms, result views,
+//!   charts as SVG, run history, share links, places, preferences). No browser
+//!   dependency: it builds and is tested natively with `cargo test`.
+//! - `shell` (wasm32 only, private but for what the browser tests drive): the browser side (Leptos components and panels, storage,
+//!   device start-up, the training job loop, WebGPU detection).
+//!
+//! `start` is the entry point `main` calls in the browser.
 //!
 //! Architecture invariant: experiment logic lives in `bioplay-engine`; this crate only
 //! chooses a device, shows state and forwards user input.
 
-pub mod backend;
-pub mod chart;
-pub mod form;
-pub mod history;
-pub mod prefs;
-pub mod routes;
-pub mod share;
-pub mod views;
+pub mod present;
+#[cfg(target_arch = "wasm32")]
+mod shell;
 
+// What the in-browser tests (tests/web_*.rs) drive directly; the rest of the shell is
+// private to the crate, so the compiler reports any of it that nothing uses.
 #[cfg(target_arch = "wasm32")]
-pub mod app;
-#[cfg(all(target_arch = "wasm32", feature = "bench"))]
-pub mod bench_page;
-#[cfg(target_arch = "wasm32")]
-pub mod browser;
-#[cfg(target_arch = "wasm32")]
-pub mod components;
-#[cfg(target_arch = "wasm32")]
-pub mod datasets;
-#[cfg(target_arch = "wasm32")]
-pub mod job;
-#[cfg(target_arch = "wasm32")]
-pub mod panel;
-#[cfg(target_arch = "wasm32")]
-pub mod runtime;
-#[cfg(target_arch = "wasm32")]
-pub mod store;
-#[cfg(target_arch = "wasm32")]
-pub mod webgpu;
+pub use shell::{app::App, browser::sleep, runtime};
 
 /// Shows a fatal error in the page through the loader's `__bioplayFatal` hook (index.html),
 /// so a bug never leaves a blank or frozen page without words.
@@ -73,8 +57,8 @@ pub fn start() {
         .and_then(|w| w.location().hash().ok())
         .is_some_and(|h| h.starts_with("#/bench"))
     {
-        leptos::mount::mount_to_body(bench_page::BenchPage);
+        leptos::mount::mount_to_body(shell::bench_page::BenchPage);
         return;
     }
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(shell::app::App);
 }

@@ -8,8 +8,8 @@
 
 mod common;
 
-use bioplay::backend::Fallback;
-use bioplay::prefs::BackendPreference;
+use bioplay::present::backend::Fallback;
+use bioplay::present::prefs::BackendPreference;
 use bioplay::runtime::{self, Startup};
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::probe;

@@ -7,7 +7,7 @@
 
 mod common;
 
-use bioplay::prefs::BackendPreference;
+use bioplay::present::prefs::BackendPreference;
 use bioplay::runtime;
 use bioplay_engine::device::{self, BackendKind};
 use bioplay_engine::probe;
@@ -73,20 +73,23 @@ async fn auto_preference_starts_on_webgpu() {
 async fn choosing_the_cpu_uses_the_cpu_even_with_webgpu() {
     let started = runtime::start(BackendPreference::Only(BackendKind::Cpu)).await;
     assert_eq!(started.backend.kind, BackendKind::Cpu);
-    assert_eq!(started.fallback, Some(bioplay::backend::Fallback::Chosen));
+    assert_eq!(
+        started.fallback,
+        Some(bioplay::present::backend::Fallback::Chosen)
+    );
     assert!(started.probe.is_ok());
 }
 
 #[wasm_bindgen_test]
 async fn the_app_mounts_and_reports_webgpu() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.remove_item(bioplay::prefs::STORAGE_KEY);
+        let _ = storage.remove_item(bioplay::present::prefs::STORAGE_KEY);
     }
     let document = web_sys::window().unwrap().document().unwrap();
     let host = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&host).unwrap();
     let host: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(host);
-    std::mem::forget(leptos::mount::mount_to(host, bioplay::app::App));
+    std::mem::forget(leptos::mount::mount_to(host, bioplay::App));
 
     let status = common::wait_for(
         "[data-testid=probe-status]:not([data-state=starting])",
@@ -103,7 +106,7 @@ async fn the_app_mounts_and_reports_webgpu() {
     let kind = common::query("[data-testid=backend-kind]").expect("backend kind shown");
     assert_eq!(kind.text_content().as_deref(), Some("WebGPU"));
     assert!(common::query("[data-testid=fallback-notice]").is_none());
-    for tab in bioplay::routes::Tab::ALL {
+    for tab in bioplay::present::routes::Tab::ALL {
         assert!(
             common::query(&format!("[data-testid=tab-{}]", tab.id())).is_some(),
             "tab {tab:?} missing"
@@ -211,7 +214,7 @@ async fn static_constructors_run_once_however_often_javascript_calls_in() {
         .unwrap_or_else(|reason| panic!("WebGPU did not start: {reason}"));
     probe::run(&gpu).await.expect("probe runs on WebGPU");
     for _ in 0..20 {
-        bioplay::browser::sleep(0).await;
+        bioplay::sleep(0).await;
     }
     assert_eq!(
         bioplay_engine::static_init::constructor_runs(),

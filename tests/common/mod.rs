@@ -41,12 +41,12 @@ extern "C" {
 }
 
 /// Waits `ms` milliseconds, letting the page's event loop run.
-pub async fn sleep(ms: u32) {
+pub(crate) async fn sleep(ms: u32) {
     let _ = wasm_bindgen_futures::JsFuture::from(sleep_promise(ms)).await;
 }
 
 /// The first element matching `selector`, if any.
-pub fn query(selector: &str) -> Option<web_sys::Element> {
+pub(crate) fn query(selector: &str) -> Option<web_sys::Element> {
     web_sys::window()?
         .document()?
         .query_selector(selector)
@@ -55,7 +55,7 @@ pub fn query(selector: &str) -> Option<web_sys::Element> {
 }
 
 /// Polls until an element matches `selector` or `timeout_ms` passes.
-pub async fn wait_for(selector: &str, timeout_ms: u32) -> Option<web_sys::Element> {
+pub(crate) async fn wait_for(selector: &str, timeout_ms: u32) -> Option<web_sys::Element> {
     let mut waited = 0;
     loop {
         if let Some(found) = query(selector) {

@@ -14,7 +14,9 @@
 //! device the engine hands out ([`crate::device`]) goes through it. On native targets the
 //! platform runs constructors at load time and this does nothing.
 
+// The one place in the workspace with `unsafe` (the workspace denies it elsewhere).
 #[cfg(target_family = "wasm")]
+#[allow(unsafe_code)]
 mod wasm {
     use std::sync::Once;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,14 +37,14 @@ mod wasm {
     #[unsafe(link_section = ".init_array")]
     static COUNT_RUN: extern "C" fn() = count_run;
 
-    pub fn ensure() {
+    pub(super) fn ensure() {
         // SAFETY: the linker-synthesised function only runs the static constructors of the
         // crates linked in (registrations into `inventory` lists, which tolerate a repeat);
         // `Once` makes sure that this call is the only one.
         ONCE.call_once(|| unsafe { __wasm_call_ctors() });
     }
 
-    pub fn runs() -> usize {
+    pub(super) fn runs() -> usize {
         RUNS.load(Ordering::Relaxed)
     }
 }

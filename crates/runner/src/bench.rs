@@ -9,7 +9,7 @@ use bioplay_engine::device::BackendKind;
 use crate::RunnerError;
 
 /// Runs each workload once on `device`.
-pub fn run_all(
+pub(crate) fn run_all(
     workloads: &[Workload],
     steps: Option<usize>,
     steps_per_read: usize,
@@ -27,7 +27,7 @@ pub fn run_all(
 }
 
 /// Writes `<dir>/plan-<workload>.json` for each workload.
-pub fn export(
+pub(crate) fn export(
     dir: &std::path::Path,
     workloads: &[Workload],
     steps: Option<usize>,
@@ -46,7 +46,7 @@ pub fn export(
 }
 
 /// The results as a Markdown table.
-pub fn table(backend: BackendKind, results: &[BenchResult]) -> String {
+pub(crate) fn table(backend: BackendKind, results: &[BenchResult]) -> String {
     let mut out = String::from(
         "| workload | backend | steps | first step | samples/s | guard loss |\n\
          |---|---|---|---|---|---|\n",

@@ -195,7 +195,7 @@ impl PresetName {
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
-pub enum RunnerError {
+pub(crate) enum RunnerError {
     #[error(
         "backend {0} is not in this build of the runner: build it with `--features gpu` \
          (cargo run --release -p bioplay-runner --features gpu -- ...), or use cpu"
@@ -254,7 +254,7 @@ fn dataset(
 }
 
 /// Runs `config` on the CPU and saves its result as `<out>/<stem>.{json,csv}`.
-pub fn execute(
+pub(crate) fn execute(
     config: &ExperimentConfig,
     data_dir: &Path,
     files: Option<(&Path, &Path)>,
@@ -270,21 +270,9 @@ pub fn execute(
     let result = result?;
     output::save(out, stem, config, &result)?;
     if let ExperimentResult::Imp(imp) = &result {
-        let (rows, cols) = data.image_shape();
-        let net = bioplay_engine::model::Network::new(&config.model, rows, cols, data.classes())
-            .map_err(experiment::RunError::from)?;
-        if let Some(image) =
-            bioplay_engine::prune::first_layer_mask_image(net.params(), &imp.masks, rows, cols)
-        {
-            output::save_png(&out.join(format!("{stem}-fc1-mask.png")), &image)?;
-        }
-        if let Some(image) = bioplay_engine::prune::first_layer_weight_image(
-            net.params(),
-            &imp.final_values,
-            rows,
-            cols,
-        ) {
-            output::save_png(&out.join(format!("{stem}-fc1-weights.png")), &image)?;
+        for picture in experiment::imp::first_layer_images(&config.model, &data, imp) {
+            let path = out.join(format!("{stem}-{}.png", picture.slug));
+            output::save_png(&path, &picture.image)?;
         }
     }
     Ok(result)

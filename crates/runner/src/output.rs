@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     /// A file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {
@@ -26,7 +26,7 @@ struct Saved<'a> {
 }
 
 /// Writes `bytes` to `path`, naming the file if it fails.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     std::fs::write(path, bytes).map_err(|e| OutputError::Write {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -34,7 +34,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 }
 
 /// Writes `<stem>.json` and `<stem>.csv` into `dir`; returns their paths.
-pub fn save(
+pub(crate) fn save(
     dir: &Path,
     stem: &str,
     config: &ExperimentConfig,
@@ -62,7 +62,10 @@ pub fn save(
 }
 
 /// Writes a grayscale image as PNG.
-pub fn save_png(path: &Path, image: &bioplay_engine::prune::GrayImage) -> Result<(), OutputError> {
+pub(crate) fn save_png(
+    path: &Path,
+    image: &bioplay_engine::prune::GrayImage,
+) -> Result<(), OutputError> {
     let bytes = image.to_png().map_err(|e| OutputError::Write {
         path: path.display().to_string(),
         message: e.to_string(),

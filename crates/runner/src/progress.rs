@@ -5,13 +5,13 @@ use bioplay_engine::experiment::{Flow, Host, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Reports progress on stderr (hidden when stderr is not a terminal or `quiet`).
-pub struct BarHost {
+pub(crate) struct BarHost {
     bar: ProgressBar,
 }
 
 impl BarHost {
     /// A bar titled `title`.
-    pub fn new(title: &str, quiet: bool) -> Self {
+    pub(crate) fn new(title: &str, quiet: bool) -> Self {
         let bar = if quiet {
             ProgressBar::hidden()
         } else {
@@ -29,7 +29,7 @@ impl BarHost {
     }
 
     /// Removes the bar.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }

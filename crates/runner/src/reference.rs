@@ -13,7 +13,7 @@ use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult};
 use crate::{RunnerError, execute};
 
 /// Runs the suite; saves every result under `out`; returns the claims.
-pub fn run_suite(
+pub(crate) fn run_suite(
     quick: bool,
     data_dir: &Path,
     out: &Path,
@@ -113,7 +113,7 @@ fn slug(label: &str) -> String {
 }
 
 /// The claims as a Markdown table.
-pub fn table(claims: &[Claim]) -> String {
+pub(crate) fn table(claims: &[Claim]) -> String {
     let mut out = String::from("| claim | ours | paper | held |\n|---|---|---|---|\n");
     for c in claims {
         out.push_str(&format!(

@@ -13,8 +13,11 @@ use super::{
 };
 use crate::config::{ConfigError, check_count, check_range};
 use crate::data::Dataset;
-use crate::model::Network;
-use crate::prune::{LayerSparsity, Masks, PruneSpec, prune_round};
+use crate::model::{ModelSpec, Network};
+use crate::prune::{
+    GrayImage, LayerSparsity, Masks, PruneSpec, first_layer_mask_image, first_layer_weight_image,
+    prune_round,
+};
 use crate::rng::Rng;
 use crate::tensor_io::upload_params;
 use crate::train::{Samples, Trainer};
@@ -148,6 +151,53 @@ pub struct ImpResult {
     /// The trained parameters of the dense round 0, on the host.
     #[serde(skip)]
     pub dense_values: Vec<Vec<f32>>,
+}
+
+/// A picture of a pruned network, for people: the app keeps it with the run, the runner
+/// writes it as `<stem>-<slug>.png`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpImage {
+    /// Short file-name part (`fc1-mask`).
+    pub slug: &'static str,
+    /// What the picture shows, as a caption.
+    pub title: &'static str,
+    /// The picture.
+    pub image: GrayImage,
+}
+
+/// The first layer's mask and trained weights of `result` as images, one tile per unit
+/// (see [`first_layer_mask_image`]); empty when the model has no dense first layer over
+/// the images (a CNN) or `model` does not build.
+pub fn first_layer_images(
+    model: &ModelSpec,
+    dataset: &Dataset,
+    result: &ImpResult,
+) -> Vec<ImpImage> {
+    let (rows, cols) = dataset.image_shape();
+    let Ok(net) = Network::new(model, rows, cols, dataset.classes()) else {
+        return Vec::new();
+    };
+    [
+        (
+            "fc1-mask",
+            "First layer: weights kept (white) and pruned (black), one tile per unit",
+            first_layer_mask_image(net.params(), &result.masks, rows, cols),
+        ),
+        (
+            "fc1-weights",
+            "First layer: trained weights (white positive, black negative, gray zero)",
+            first_layer_weight_image(net.params(), &result.final_values, rows, cols),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(slug, title, image)| {
+        Some(ImpImage {
+            slug,
+            title,
+            image: image?,
+        })
+    })
+    .collect()
 }
 
 /// Work units (training steps plus evaluation) an IMP run plans.

@@ -166,38 +166,46 @@ pub fn verdict(test: &PairedTest) -> String {
     }
 }
 
-/// Accuracy against noise of trained `values` (already masked by training); `masks` only
-/// says how many weights remain.
-async fn curve(
-    net: &Network,
-    values: Vec<Vec<f32>>,
-    masks: &Masks,
-    dataset: &Dataset,
-    test: &[usize],
+/// What every accuracy-against-noise curve of one comparison shares: the network, the
+/// test samples and how they are normalised, and the noise levels.
+struct Sweep<'a> {
+    net: &'a Network,
+    dataset: &'a Dataset,
+    test: &'a [usize],
     norm: Option<Normalization>,
     pixel_std: f32,
-    spec: &NoiseSpec,
-    device: &burn::tensor::Device,
-) -> Result<NoiseCurve, RunError> {
-    let params: Params = upload_params(values, device);
-    let mut accuracy = Vec::with_capacity(spec.levels.len());
-    for &level in &spec.levels {
-        let samples = Samples {
-            noise: Some(InputNoise::new(
-                spec.noise,
-                level,
-                spec.noise_seed,
-                pixel_std,
-            )),
-            ..Samples::new(dataset, test).normalized(norm)
-        };
-        accuracy.push(evaluate(net, &params, &samples, device).await?.accuracy());
+    spec: &'a NoiseSpec,
+    device: &'a burn::tensor::Device,
+}
+
+impl Sweep<'_> {
+    /// Accuracy against noise of trained `values` (already masked by training); `masks`
+    /// only says how many weights remain.
+    async fn curve(&self, values: Vec<Vec<f32>>, masks: &Masks) -> Result<NoiseCurve, RunError> {
+        let params: Params = upload_params(values, self.device);
+        let mut accuracy = Vec::with_capacity(self.spec.levels.len());
+        for &level in &self.spec.levels {
+            let samples = Samples {
+                noise: Some(InputNoise::new(
+                    self.spec.noise,
+                    level,
+                    self.spec.noise_seed,
+                    self.pixel_std,
+                )),
+                ..Samples::new(self.dataset, self.test).normalized(self.norm)
+            };
+            accuracy.push(
+                evaluate(self.net, &params, &samples, self.device)
+                    .await?
+                    .accuracy(),
+            );
+        }
+        Ok(NoiseCurve {
+            remaining: masks.remaining(self.net.params()),
+            auc: normalized_auc(&self.spec.levels, &accuracy),
+            accuracy,
+        })
     }
-    Ok(NoiseCurve {
-        remaining: masks.remaining(net.params()),
-        auc: normalized_auc(&spec.levels, &accuracy),
-        accuracy,
-    })
 }
 
 /// Runs the comparison as `config` and `spec` say.
@@ -221,6 +229,15 @@ pub async fn run<H: Host>(
     let mut tracker = Tracker::new(host, spec.seeds as u64 * per_seed);
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
+    let sweep_of = Sweep {
+        net: &net,
+        dataset,
+        test: &split.test,
+        norm,
+        pixel_std,
+        spec,
+        device,
+    };
     let mut seeds = Vec::new();
     for s in 0..spec.seeds {
         let mut seeded = config.clone();
@@ -229,30 +246,10 @@ pub async fn run<H: Host>(
         seeded.data.split_seed = Some(config.data.split_seed.unwrap_or(config.seed));
         let imp = imp::run_in(&seeded, &imp_spec, dataset, device, &mut tracker).await?;
         tracker.phase(format!("seed {} of {}: noise sweep", s + 1, spec.seeds));
-        let dense = curve(
-            &net,
-            imp.dense_values,
-            &Masks::dense(net.params()),
-            dataset,
-            &split.test,
-            norm,
-            pixel_std,
-            spec,
-            device,
-        )
-        .await?;
-        let sparse = curve(
-            &net,
-            imp.final_values,
-            &imp.masks,
-            dataset,
-            &split.test,
-            norm,
-            pixel_std,
-            spec,
-            device,
-        )
-        .await?;
+        let dense = sweep_of
+            .curve(imp.dense_values, &Masks::dense(net.params()))
+            .await?;
+        let sparse = sweep_of.curve(imp.final_values, &imp.masks).await?;
         for (name, c) in [("dense", &dense), ("sparse", &sparse)] {
             for (level, acc) in spec.levels.iter().zip(&c.accuracy) {
                 tracker.point(

@@ -1,9 +1,9 @@
 //! Share links: a panel's form values in the location hash (`#/prune?rate=0.2&rounds=8`),
 //! so a copied link opens the same experiment. Links are untrusted input: they are
-//! decoded here and checked by [`crate::form`] like typed values, never trusted.
+//! decoded here and checked by [`crate::present::form`] like typed values, never trusted.
 
-use crate::form::{self, Values};
-use crate::routes::Tab;
+use crate::present::form::{self, Values};
+use crate::present::routes::Tab;
 
 /// Longest link query accepted; anything longer is not a form of this app.
 pub const MAX_QUERY: usize = 8192;

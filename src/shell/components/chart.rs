@@ -23,10 +23,11 @@ use web_sys::{
     HtmlCanvasElement, HtmlImageElement, Url,
 };
 
-use crate::chart::{self, ChartSpec, Heatmap, Hover, Scale};
+use crate::present::chart::{self, ChartSpec, Heatmap, Hover, Scale};
+use crate::shell::browser::js_error;
 
 /// PNG downloads are rasterised at this multiple of the logical size, for sharpness.
-pub const PNG_SCALE: u32 = 2;
+pub(crate) const PNG_SCALE: u32 = 2;
 /// How long an object URL handed to a download stays valid.
 const REVOKE_AFTER_MS: i32 = 30_000;
 
@@ -36,7 +37,7 @@ const REVOKE_AFTER_MS: i32 = 30_000;
 /// toggles start from the spec's scales and then override them locally; a toggle is only
 /// offered (and only applies) while every value on its axis is positive.
 #[component]
-pub fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
+pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
     let (start_x, start_y) = spec.with_untracked(|s| (s.x_scale, s.y_scale));
     let log_x = RwSignal::new(start_x == Scale::Log);
     let log_y = RwSignal::new(start_y == Scale::Log);
@@ -96,7 +97,7 @@ pub fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
 /// Renders `<figure class="chart heatmap" data-testid="heatmap-{id}" data-points="N">`,
 /// where N counts the cells holding a value.
 #[component]
-pub fn HeatmapView(#[prop(into)] heatmap: Signal<Heatmap>) -> impl IntoView {
+pub(crate) fn HeatmapView(#[prop(into)] heatmap: Signal<Heatmap>) -> impl IntoView {
     let size = Memo::new(move |_| heatmap.with(chart::heatmap_size));
     let svg = Memo::new(move |_| {
         let (w, h) = size.get();
@@ -214,7 +215,7 @@ fn DownloadButtons(
 }
 
 /// Saves `bytes` as a file named `filename` of type `mime` (e.g. `"application/json"`).
-pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let parts = Array::of1(&Uint8Array::from(bytes));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
@@ -223,30 +224,21 @@ pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), St
 }
 
 /// Saves `text` (as UTF-8) as a file named `filename` of type `mime` (e.g. `"text/csv"`).
-pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+pub(crate) fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     download_bytes(filename, mime, text.as_bytes())
 }
 
 /// Saves a blob as a file named `filename`.
-pub fn download_blob(filename: &str, blob: &Blob) -> Result<(), String> {
+pub(crate) fn download_blob(filename: &str, blob: &Blob) -> Result<(), String> {
     let url = Url::create_object_url_with_blob(blob).map_err(js_error)?;
     let result = click_link(filename, &url);
     revoke_later(url);
     result
 }
 
-/// Rasterises a standalone SVG document of logical size `width` x `height` to PNG bytes,
-/// at [`PNG_SCALE`] times that size.
-pub async fn svg_to_png(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, String> {
-    let blob = svg_to_png_blob(svg, width, height).await?;
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(js_error)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
-}
-
-/// Rasterises `svg` (see [`svg_to_png`]) and saves it as `filename`.
-pub async fn download_svg_as_png(
+/// Rasterises a standalone SVG document of logical size `width` x `height` at
+/// [`PNG_SCALE`] times that size and saves it as the PNG file `filename`.
+pub(crate) async fn download_svg_as_png(
     filename: &str,
     svg: &str,
     width: u32,
@@ -364,12 +356,4 @@ fn revoke_later(url: String) {
     if !scheduled {
         let _ = Url::revoke_object_url(&url);
     }
-}
-
-/// A JavaScript exception as text.
-fn js_error(value: JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }

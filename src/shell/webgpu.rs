@@ -8,7 +8,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::backend::{AdapterInfo, Fallback};
+use crate::present::backend::{AdapterInfo, Fallback};
+use crate::shell::browser::js_error;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(target, &JsValue::from_str(key))
@@ -22,22 +23,8 @@ fn get_string(target: &JsValue, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Describes a thrown JavaScript value in one line.
-pub fn describe_js_error(err: &JsValue) -> String {
-    if let Some(message) = get(err, "message").and_then(|m| m.as_string()) {
-        return message;
-    }
-    err.as_string()
-        .or_else(|| {
-            js_sys::JSON::stringify(err)
-                .ok()
-                .and_then(|s| s.as_string())
-        })
-        .unwrap_or_else(|| "unknown error".to_owned())
-}
-
 /// Finds a WebGPU adapter, or says why there is none.
-pub async fn detect() -> Result<AdapterInfo, Fallback> {
+pub(crate) async fn detect() -> Result<AdapterInfo, Fallback> {
     let Some(window) = web_sys::window() else {
         return Err(Fallback::NoWebGpu);
     };
@@ -57,13 +44,13 @@ pub async fn detect() -> Result<AdapterInfo, Fallback> {
     );
     let promise = request
         .call1(&gpu, &options)
-        .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;
+        .map_err(|e| Fallback::AdapterRequestFailed(js_error(e)))?;
     let promise: Promise = promise.dyn_into().map_err(|_| {
         Fallback::AdapterRequestFailed("requestAdapter did not return a promise".into())
     })?;
     let adapter = JsFuture::from(promise)
         .await
-        .map_err(|e| Fallback::AdapterRequestFailed(describe_js_error(&e)))?;
+        .map_err(|e| Fallback::AdapterRequestFailed(js_error(e)))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err(Fallback::NoAdapter);
     }

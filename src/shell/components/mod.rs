@@ -1,3 +1,3 @@
 //! Reusable Leptos components shared by the panels.
 
-pub mod chart;
+pub(crate) mod chart;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use bioplay_engine::data::{Dataset, Shipped};
 use bioplay_engine::experiment::DatasetChoice;
 
-use crate::browser;
+use crate::shell::browser;
 
 thread_local! {
     static SHIPPED: RefCell<HashMap<Shipped, Rc<Dataset>>> = RefCell::new(HashMap::new());
@@ -16,7 +16,7 @@ thread_local! {
 }
 
 /// A shipped dataset, fetched once.
-pub async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
+pub(crate) async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
     if let Some(data) = SHIPPED.with(|s| s.borrow().get(&which).cloned()) {
         return Ok(data);
     }
@@ -32,7 +32,7 @@ pub async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
 }
 
 /// The dataset a config names.
-pub async fn for_choice(choice: DatasetChoice) -> Result<Rc<Dataset>, String> {
+pub(crate) async fn for_choice(choice: DatasetChoice) -> Result<Rc<Dataset>, String> {
     match choice.shipped() {
         Some(which) => shipped(which).await,
         None => CUSTOM
@@ -42,7 +42,7 @@ pub async fn for_choice(choice: DatasetChoice) -> Result<Rc<Dataset>, String> {
 }
 
 /// Parses the user's IDX files (gzipped or not) and keeps them as the custom dataset.
-pub fn set_custom(images: &[u8], labels: &[u8]) -> Result<Rc<Dataset>, String> {
+pub(crate) fn set_custom(images: &[u8], labels: &[u8]) -> Result<Rc<Dataset>, String> {
     let data = Rc::new(
         Dataset::from_idx("custom", images, labels, 10)
             .map_err(|e| format!("these files cannot be used: {e}"))?,
@@ -52,6 +52,6 @@ pub fn set_custom(images: &[u8], labels: &[u8]) -> Result<Rc<Dataset>, String> {
 }
 
 /// The custom dataset, if one is loaded.
-pub fn custom() -> Option<Rc<Dataset>> {
+pub(crate) fn custom() -> Option<Rc<Dataset>> {
     CUSTOM.with(|c| c.borrow().clone())
 }

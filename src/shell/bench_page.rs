@@ -8,8 +8,8 @@ use bioplay_engine::bench::{self, BenchResult, Workload};
 use leptos::prelude::*;
 use serde::Serialize;
 
-use crate::prefs;
-use crate::runtime;
+use crate::present::prefs;
+use crate::shell::runtime;
 
 /// What the page reports.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +49,7 @@ fn param(name: &str) -> Option<String> {
 async fn measure() -> PageReport {
     let preference = prefs::initial(param(prefs::QUERY_KEY).as_deref(), None).preference;
     let started = runtime::start(preference).await;
-    let ready_ms = crate::browser::now_ms();
+    let ready_ms = crate::shell::browser::now_ms();
     let mut report = PageReport {
         backend: started.backend.kind.label().into(),
         adapter: started.backend.adapter.as_ref().map(|a| a.name()),
@@ -58,7 +58,7 @@ async fn measure() -> PageReport {
         wasm_memory_bytes: 0.0,
         error: None,
     };
-    let data = match crate::datasets::shipped(bioplay_engine::data::Shipped::Mnist).await {
+    let data = match crate::shell::datasets::shipped(bioplay_engine::data::Shipped::Mnist).await {
         Ok(d) => d,
         Err(e) => {
             report.error = Some(e);
@@ -91,7 +91,7 @@ async fn measure() -> PageReport {
                 break;
             }
         }
-        crate::browser::sleep(0).await;
+        crate::shell::browser::sleep(0).await;
     }
     report.wasm_memory_bytes = wasm_memory_bytes();
     report
@@ -99,7 +99,7 @@ async fn measure() -> PageReport {
 
 /// The page.
 #[component]
-pub fn BenchPage() -> impl IntoView {
+pub(crate) fn BenchPage() -> impl IntoView {
     let report = LocalResource::new(measure);
     view! {
         <main class="panel">

@@ -10,17 +10,15 @@ use bioplay_engine::Device;
 use bioplay_engine::data::Dataset;
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::{
-    self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError,
+    self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
 };
-use bioplay_engine::model::Network;
-use bioplay_engine::prune::{self, GrayImage};
 use leptos::prelude::*;
 
-use crate::browser;
-use crate::form::Planned;
-use crate::history::{RunImage, RunRecord, RunStatus, slim};
-use crate::routes::Tab;
-use crate::store::{JobState, Notice, Store};
+use crate::present::form::Planned;
+use crate::present::history::{RunImage, RunRecord, RunStatus, slim};
+use crate::present::routes::Tab;
+use crate::shell::browser;
+use crate::shell::store::{JobState, Notice, Store};
 
 /// The user's requests to the run in progress.
 #[derive(Default)]
@@ -38,12 +36,12 @@ fn control() -> Rc<Control> {
 }
 
 /// Asks the run in progress to stop at its next chunk.
-pub fn cancel() {
+pub(crate) fn cancel() {
     control().cancel.set(true);
 }
 
 /// Pauses or resumes the run in progress.
-pub fn set_paused(paused: bool, store: Store) {
+pub(crate) fn set_paused(paused: bool, store: Store) {
     control().paused.set(paused);
     store.job.update(|j| {
         if let Some(j) = j {
@@ -139,7 +137,7 @@ impl Host for PageHost {
 }
 
 /// What a run needs from the page.
-pub struct Launch {
+pub(crate) struct Launch {
     /// The panel.
     pub tab: Tab,
     /// The runs, in order.
@@ -152,7 +150,7 @@ pub struct Launch {
 
 /// Runs `launch.planned` one after another, keeping each in the history. Returns when all
 /// are done, one failed, or the user cancelled.
-pub async fn run(store: Store, launch: Launch) {
+pub(crate) async fn run(store: Store, launch: Launch) {
     let control = control();
     control.cancel.set(false);
     control.paused.set(false);
@@ -161,7 +159,7 @@ pub async fn run(store: Store, launch: Launch) {
     for (i, planned) in launch.planned.into_iter().enumerate() {
         let tab = launch.tab;
 
-        let dataset = match crate::datasets::for_choice(planned.config.data.dataset).await {
+        let dataset = match crate::shell::datasets::for_choice(planned.config.data.dataset).await {
             Ok(d) => d,
             Err(e) => {
                 store.notify(
@@ -250,7 +248,7 @@ fn new_record(
     let number = store.history.with_untracked(|h| h.of(tab).len()) + 1;
     let label = match &planned.method {
         Some(m) => format!("#{number} {m}"),
-        None => format!("#{number} {}", crate::views::describe(config)),
+        None => format!("#{number} {}", crate::present::views::describe(config)),
     };
     RunRecord {
         id,
@@ -278,26 +276,12 @@ fn images(
     let ExperimentResult::Imp(imp) = result else {
         return Vec::new();
     };
-    let (rows, cols) = dataset.image_shape();
-    let Ok(net) = Network::new(&config.model, rows, cols, dataset.classes()) else {
-        return Vec::new();
-    };
-    let pictures: [(&str, Option<GrayImage>); 2] = [
-        (
-            "First layer: weights kept (white) and pruned (black), one tile per unit",
-            prune::first_layer_mask_image(net.params(), &imp.masks, rows, cols),
-        ),
-        (
-            "First layer: trained weights (white positive, black negative, gray zero)",
-            prune::first_layer_weight_image(net.params(), &imp.final_values, rows, cols),
-        ),
-    ];
-    pictures
+    imp::first_layer_images(&config.model, dataset, imp)
         .into_iter()
-        .filter_map(|(title, image)| {
-            let png = image?.to_png().ok()?;
+        .filter_map(|picture| {
+            let png = picture.image.to_png().ok()?;
             Some(RunImage {
-                title: title.into(),
+                title: picture.title.into(),
                 data_url: browser::png_data_url(&png),
             })
         })

@@ -6,17 +6,30 @@ use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// A browser call that failed, in words.
-pub fn js_error(value: JsValue) -> String {
+/// A browser call that failed, in words: an `Error`'s message (or any thrown object's
+/// `message`), a thrown string, else the value as JSON.
+pub(crate) fn js_error(value: JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    if let Some(message) = js_sys::Reflect::get(&value, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+    {
+        return message;
+    }
     value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
+        .as_string()
+        .or_else(|| {
+            js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
 /// Milliseconds since the page loaded (monotonic).
-pub fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())
@@ -24,7 +37,7 @@ pub fn now_ms() -> f64 {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn epoch_ms() -> f64 {
+pub(crate) fn epoch_ms() -> f64 {
     js_sys::Date::now()
 }
 
@@ -45,25 +58,25 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// A stored string.
-pub fn load(key: &str) -> Option<String> {
+pub(crate) fn load(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
 /// Stores a string; the error says why it could not be kept (full, disabled).
-pub fn save(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn save(key: &str, value: &str) -> Result<(), String> {
     let storage = storage().ok_or("this browser does not allow local storage here")?;
     storage.set_item(key, value).map_err(js_error)
 }
 
 /// Removes a stored string.
-pub fn forget(key: &str) {
+pub(crate) fn forget(key: &str) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(key);
     }
 }
 
 /// Fetches a file relative to the page.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -80,7 +93,7 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The contents of a file the user chose.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(js_error)?;
@@ -88,13 +101,13 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
 }
 
 /// The first file chosen in a file input's change event.
-pub fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
+pub(crate) fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
     let input: web_sys::HtmlInputElement = event.target()?.dyn_into().ok()?;
     input.files()?.get(0)
 }
 
 /// Clears a file input so choosing the same file again fires a change.
-pub fn reset_file_input(event: &web_sys::Event) {
+pub(crate) fn reset_file_input(event: &web_sys::Event) {
     if let Some(input) = event
         .target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
@@ -104,22 +117,15 @@ pub fn reset_file_input(event: &web_sys::Event) {
 }
 
 /// Copies text to the clipboard, if the browser lets the page.
-pub async fn copy_text(text: &str) -> Result<(), String> {
+pub(crate) async fn copy_text(text: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
     let promise = window.navigator().clipboard().write_text(text);
     JsFuture::from(promise).await.map(|_| ()).map_err(js_error)
 }
 
-/// The location hash (`#/train?...`).
-pub fn hash() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default()
-}
-
 /// The page's address with `hash` as its hash, replacing the current entry (no reload,
 /// no hashchange event).
-pub fn replace_hash(hash: &str) -> String {
+pub(crate) fn replace_hash(hash: &str) -> String {
     let Some(window) = web_sys::window() else {
         return String::new();
     };
@@ -137,7 +143,7 @@ pub fn replace_hash(hash: &str) -> String {
 }
 
 /// PNG bytes as a data URL.
-pub fn png_data_url(png: &[u8]) -> String {
+pub(crate) fn png_data_url(png: &[u8]) -> String {
     use base64::Engine;
     format!(
         "data:image/png;base64,{}",

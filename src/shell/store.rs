@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use bioplay_engine::experiment::LivePoint;
 use leptos::prelude::*;
 
-use crate::browser;
-use crate::form::{self, Values};
-use crate::history::History;
-use crate::routes::Tab;
+use crate::present::form::{self, Values};
+use crate::present::history::History;
+use crate::present::routes::Tab;
+use crate::shell::browser;
 
 const HISTORY_KEY: &str = "bioplay.history.v1";
 const HISTORY_BACKUP_KEY: &str = "bioplay.history.unreadable";
@@ -18,7 +18,7 @@ const FORMS_KEY: &str = "bioplay.forms.v1";
 
 /// A message shown in a panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
+pub(crate) struct Notice {
     /// `error` or `info` (the CSS class).
     pub kind: &'static str,
     /// What happened.
@@ -29,7 +29,7 @@ pub struct Notice {
 
 impl Notice {
     /// A problem.
-    pub fn error(testid: &'static str, text: impl Into<String>) -> Self {
+    pub(crate) fn error(testid: &'static str, text: impl Into<String>) -> Self {
         Notice {
             kind: "error",
             text: text.into(),
@@ -38,7 +38,7 @@ impl Notice {
     }
 
     /// News.
-    pub fn info(testid: &'static str, text: impl Into<String>) -> Self {
+    pub(crate) fn info(testid: &'static str, text: impl Into<String>) -> Self {
         Notice {
             kind: "info",
             text: text.into(),
@@ -49,7 +49,7 @@ impl Notice {
 
 /// The run in progress, as shown.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobState {
+pub(crate) struct JobState {
     /// The panel running it.
     pub tab: Tab,
     /// Which of the planned runs (1-based) and how many.
@@ -72,7 +72,7 @@ pub struct JobState {
 
 /// The shared state (cheap to copy: signals).
 #[derive(Clone, Copy)]
-pub struct Store {
+pub(crate) struct Store {
     /// Every run kept.
     pub history: RwSignal<History>,
     /// Each panel's form values, by tab id.
@@ -93,7 +93,7 @@ pub struct Store {
 
 impl Store {
     /// Reads what the last visit kept.
-    pub fn load() -> Self {
+    pub(crate) fn load() -> Self {
         let mut problem = None;
         let history = match browser::load(HISTORY_KEY) {
             None => History::new(),
@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// Keeps the history in storage; a failure is shown, the runs stay in the page.
-    pub fn save_history(&self) {
+    pub(crate) fn save_history(&self) {
         let text = self.history.with_untracked(History::to_json);
         match browser::save(HISTORY_KEY, &text) {
             Ok(()) => {
@@ -146,7 +146,7 @@ impl Store {
     }
 
     /// Empties the history, in the page and in storage.
-    pub fn clear_history(&self) {
+    pub(crate) fn clear_history(&self) {
         self.history.set(History::new());
         self.selected.set(BTreeMap::new());
         self.overlays.set(BTreeSet::new());
@@ -154,7 +154,7 @@ impl Store {
     }
 
     /// A panel's form values (defaults for fields never set).
-    pub fn values(&self, tab: Tab) -> Values {
+    pub(crate) fn values(&self, tab: Tab) -> Values {
         let mut values = form::defaults(tab);
         self.forms.with(|f| {
             if let Some(saved) = f.get(tab.id()) {
@@ -169,7 +169,7 @@ impl Store {
     }
 
     /// Replaces a panel's form values and keeps them.
-    pub fn set_values(&self, tab: Tab, values: Values) {
+    pub(crate) fn set_values(&self, tab: Tab, values: Values) {
         self.forms.update(|f| {
             f.insert(tab.id().to_owned(), values);
         });
@@ -181,7 +181,7 @@ impl Store {
     }
 
     /// Shows a message in a panel (`None` clears it).
-    pub fn notify(&self, tab: Tab, notice: Option<Notice>) {
+    pub(crate) fn notify(&self, tab: Tab, notice: Option<Notice>) {
         self.notices.update(|n| match notice {
             Some(notice) => {
                 n.insert(tab.id().to_owned(), notice);
@@ -193,19 +193,19 @@ impl Store {
     }
 
     /// Shows `run_id` in its panel.
-    pub fn select(&self, tab: Tab, run_id: &str) {
+    pub(crate) fn select(&self, tab: Tab, run_id: &str) {
         self.selected.update(|s| {
             s.insert(tab.id().to_owned(), run_id.to_owned());
         });
     }
 }
 
-/// The store of the current app (provided by [`crate::app::App`]).
-pub fn use_store() -> Store {
+/// The store of the current app (provided by [`crate::shell::app::App`]).
+pub(crate) fn use_store() -> Store {
     expect_context::<Store>()
 }
 
 /// Clears the saved forms (used with clearing the history).
-pub fn forget_forms() {
+pub(crate) fn forget_forms() {
     browser::forget(FORMS_KEY);
 }

@@ -8,14 +8,14 @@ use bioplay_engine::device::BackendKind;
 use leptos::prelude::*;
 use web_sys::UrlSearchParams;
 
-use crate::backend::{Fallback, format_ms};
-use crate::form;
-use crate::panel::ExperimentPanel;
-use crate::prefs::{self, BackendPreference};
-use crate::routes::Tab;
-use crate::runtime::{self, Startup};
-use crate::share;
-use crate::store::{Notice, Store};
+use crate::present::backend::{Fallback, format_ms};
+use crate::present::form;
+use crate::present::prefs::{self, BackendPreference};
+use crate::present::routes::Tab;
+use crate::present::share;
+use crate::shell::panel::ExperimentPanel;
+use crate::shell::runtime::{self, Startup};
+use crate::shell::store::{Notice, Store};
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

@@ -9,7 +9,7 @@
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentKind, ExperimentResult, LivePoint};
 use serde::{Deserialize, Serialize};
 
-use crate::routes::Tab;
+use crate::present::routes::Tab;
 
 /// The format of stored and exported runs.
 pub const FORMAT: u32 = 1;
@@ -306,7 +306,7 @@ fn check(run: &RunRecord) -> Result<(), HistoryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form;
+    use crate::present::form;
 
     fn record(tab: Tab, id: &str) -> RunRecord {
         let planned = form::build(tab, &form::defaults(tab)).expect("defaults build");

@@ -13,9 +13,9 @@ use bioplay_engine::device::{self, BackendKind};
 use bioplay_engine::probe::{self, ProbeError, ProbeReport};
 use futures::lock::Mutex;
 
-use crate::backend::{AdapterInfo, Fallback};
-use crate::prefs::BackendPreference;
-use crate::webgpu;
+use crate::present::backend::{AdapterInfo, Fallback};
+use crate::present::prefs::BackendPreference;
+use crate::shell::webgpu;
 
 /// Largest difference from the closed form the shell accepts before it distrusts a device.
 ///

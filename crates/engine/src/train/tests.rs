@@ -1,0 +1,279 @@
+//! Tests of training and evaluation: determinism, optimiser and mask behaviour, noise,
+//! contexts and the error paths.
+
+use super::*;
+use crate::model::{DendriteSpec, KwtaSpec, MlpSpec, ModelSpec, SegmentSelection};
+use crate::oja::OjaForm;
+use crate::prune::{PruneScope, PruneSpec, prune_round};
+use pollster::block_on;
+
+fn setup(spec: ModelSpec, train: TrainSpec, seed: u64) -> (Dataset, Trainer) {
+    let data = Dataset::synthetic(200, 8, 4, 11);
+    let device = crate::device::cpu();
+    let net = Network::new(&spec, 8, 8, 4).expect("builds");
+    let params = net.init(&mut Rng::derive(seed, 1), &device);
+    let masks = Masks::dense(net.params());
+    let trainer = Trainer::new(net, params, masks, train, &device, seed);
+    (data, trainer)
+}
+
+fn all(data: &Dataset) -> Vec<usize> {
+    (0..data.len()).collect()
+}
+
+fn adam() -> TrainSpec {
+    TrainSpec {
+        optimizer: OptimizerSpec::adam(0.01),
+        batch_size: 16,
+        epochs: 1,
+        oja: None,
+    }
+}
+
+#[test]
+fn training_learns_the_synthetic_task() {
+    let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![32])), adam(), 1);
+    let indices = all(&data);
+    let samples = Samples::new(&data, &indices);
+    let before = block_on(trainer.evaluate(&samples)).expect("evaluates");
+    let first = block_on(trainer.train(&samples, 5)).expect("trains");
+    let last = block_on(trainer.train(&samples, 60)).expect("trains");
+    let after = block_on(trainer.evaluate(&samples)).expect("evaluates");
+    assert!(last.mean_loss < first.mean_loss, "{first:?} -> {last:?}");
+    assert!(
+        after.accuracy() > 0.9,
+        "accuracy {} (was {})",
+        after.accuracy(),
+        before.accuracy()
+    );
+    assert_eq!(trainer.steps(), 65);
+}
+
+#[test]
+fn same_seed_same_results() {
+    let run = |seed| {
+        let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![16])), adam(), seed);
+        let indices = all(&data);
+        let samples = Samples::new(&data, &indices);
+        let report = block_on(trainer.train(&samples, 20)).expect("trains");
+        (
+            report.mean_loss,
+            block_on(trainer.read_params()).expect("reads"),
+        )
+    };
+    assert_eq!(run(3), run(3));
+    assert_ne!(run(3).0, run(4).0);
+}
+
+fn assert_masked_weights_stay_zero(train: TrainSpec, spec: ModelSpec) {
+    let (data, mut trainer) = setup(spec, train, 2);
+    let indices = all(&data);
+    let samples = Samples::new(&data, &indices);
+    let params = trainer.network().params().to_vec();
+    let values = block_on(trainer.read_params()).expect("reads");
+    let mut masks = Masks::dense(&params);
+    let prune = PruneSpec {
+        rate: 0.6,
+        output_rate: 0.3,
+        conv_rate: 0.3,
+        scope: PruneScope::LayerWise,
+    };
+    prune_round(&params, &values, &mut masks, &prune);
+    trainer.set_masks(masks.clone());
+    for steps in [1, 7, 30] {
+        block_on(trainer.train(&samples, steps)).expect("trains");
+        let values = block_on(trainer.read_params()).expect("reads");
+        let mut pruned = 0;
+        let mut moved = 0;
+        for (v, m) in values.iter().zip(&masks.0) {
+            let Some(keep) = m else { continue };
+            for (w, k) in v.iter().zip(keep) {
+                if !k {
+                    assert_eq!(*w, 0.0, "a pruned weight changed after {steps} steps");
+                    pruned += 1;
+                } else if *w != 0.0 {
+                    moved += 1;
+                }
+            }
+        }
+        assert!(pruned > 0 && moved > 0);
+    }
+}
+
+#[test]
+fn masked_weights_stay_zero_under_every_optimiser_and_oja() {
+    let mlp = || ModelSpec::Mlp(MlpSpec::new(vec![24, 12]));
+    let oja = Some(OjaSpec {
+        eta: 0.01,
+        form: OjaForm::Subspace,
+        signal: OjaSignal::Activation,
+        output: OjaOutput::Logits,
+    });
+    for (optimizer, oja) in [
+        (OptimizerSpec::sgd(0.1), None),
+        (
+            OptimizerSpec::Sgd {
+                lr: 0.05,
+                momentum: 0.9,
+                weight_decay: 1e-3,
+            },
+            None,
+        ),
+        (OptimizerSpec::adam(0.01), None),
+        (
+            OptimizerSpec::Adam {
+                lr: 1.2e-3,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 1e-4,
+            },
+            None,
+        ),
+        (OptimizerSpec::sgd(0.05), oja),
+    ] {
+        let train = TrainSpec {
+            optimizer,
+            batch_size: 8,
+            epochs: 1,
+            oja,
+        };
+        assert_masked_weights_stay_zero(train, mlp());
+    }
+    let cnn = ModelSpec::Cnn(crate::model::CnnSpec {
+        convs: vec![crate::model::ConvSpec {
+            channels: 3,
+            kernel: 3,
+            padding: 1,
+            pool: true,
+        }],
+        hidden: vec![10],
+        conv_kwta: None,
+        kwta: None,
+        dendrites: None,
+        init: Default::default(),
+    });
+    assert_masked_weights_stay_zero(adam(), cnn);
+}
+
+#[test]
+fn batch_size_one_and_a_partial_last_batch_work() {
+    let mut online = adam();
+    online.batch_size = 1;
+    let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![8])), online, 5);
+    let indices: Vec<usize> = (0..10).collect();
+    let samples = Samples::new(&data, &indices);
+    let report = block_on(trainer.train(&samples, 25)).expect("trains");
+    assert_eq!(report.steps, 25);
+    let mut big = adam();
+    big.batch_size = 7;
+    let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![8])), big, 5);
+    let samples = Samples::new(&data, &indices);
+    assert_eq!(big.steps_per_epoch(indices.len()), 2);
+    block_on(trainer.train(&samples, 4)).expect("trains");
+}
+
+#[test]
+fn divergence_stops_with_a_clear_reason() {
+    let mut wild = adam();
+    wild.optimizer = OptimizerSpec::sgd(1e30);
+    let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![16])), wild, 1);
+    let indices = all(&data);
+    let samples = Samples::new(&data, &indices);
+    let error = block_on(trainer.train(&samples, 10)).expect_err("diverges");
+    assert!(matches!(error, TrainError::NonFinite { .. }), "{error}");
+    assert!(error.to_string().contains("learning rate"));
+}
+
+#[test]
+fn mismatched_or_empty_data_is_a_typed_error() {
+    let (_, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![8])), adam(), 1);
+    let other = Dataset::synthetic(10, 6, 4, 1);
+    let indices: Vec<usize> = (0..10).collect();
+    let error = block_on(trainer.train(&Samples::new(&other, &indices), 1)).expect_err("mismatch");
+    assert!(matches!(error, TrainError::Mismatch { .. }));
+    let data = Dataset::synthetic(10, 8, 4, 1);
+    let error = block_on(trainer.train(&Samples::new(&data, &[]), 1)).expect_err("empty");
+    assert_eq!(error, TrainError::NoSamples("train on"));
+}
+
+#[test]
+fn dendritic_kwta_network_trains_with_fixed_and_inferred_contexts() {
+    let mut spec = MlpSpec::new(vec![32]);
+    spec.kwta = Some(KwtaSpec { fraction: 0.25 });
+    spec.dendrites = Some(DendriteSpec {
+        segments: 2,
+        context: 64,
+        selection: SegmentSelection::Max,
+    });
+    let (data, mut trainer) = setup(ModelSpec::Mlp(spec), adam(), 1);
+    let indices = all(&data);
+    let prototype: Vec<f32> = (0..64).map(|i| (i % 7) as f32 / 7.0).collect();
+    let fixed = ContextSource::Fixed(prototype.clone());
+    let samples = Samples {
+        context: Some(&fixed),
+        ..Samples::new(&data, &indices)
+    };
+    block_on(trainer.train(&samples, 40)).expect("trains");
+    let fixed_eval = block_on(trainer.evaluate(&samples)).expect("evaluates");
+    let inferred = ContextSource::NearestPrototype(vec![prototype, vec![0.0; 64]]);
+    let inferred_samples = Samples {
+        context: Some(&inferred),
+        ..samples
+    };
+    let inferred_eval = block_on(trainer.evaluate(&inferred_samples)).expect("evaluates");
+    assert!(fixed_eval.accuracy() > 0.5, "{fixed_eval:?}");
+    assert_eq!(inferred_eval.total, fixed_eval.total);
+}
+
+#[test]
+fn noise_is_the_same_draw_for_every_model_and_clipped() {
+    let data = Dataset::synthetic(5, 8, 4, 1);
+    let indices = all(&data);
+    let noise = InputNoise::Gaussian {
+        sigma: 0.5,
+        seed: 9,
+    };
+    let noisy = Samples {
+        noise: Some(noise),
+        ..Samples::new(&data, &indices)
+    };
+    let a = noisy.input(3);
+    let b = noisy.input(3);
+    assert_eq!(a, b);
+    assert_ne!(a, Samples::new(&data, &indices).input(3));
+    assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
+    let perm: Vec<usize> = (0..64).rev().collect();
+    let permuted = Samples {
+        permutation: Some(&perm),
+        ..Samples::new(&data, &indices)
+    };
+    let plain = Samples::new(&data, &indices).input(2);
+    let p = permuted.input(2);
+    assert_eq!(p[0], plain[63]);
+    assert_eq!(p[63], plain[0]);
+}
+
+#[test]
+fn an_optimizer_reset_forgets_the_state_and_keeps_the_weights() {
+    let (data, mut trainer) = setup(ModelSpec::Mlp(MlpSpec::new(vec![16])), adam(), 1);
+    let indices = all(&data);
+    let samples = Samples::new(&data, &indices);
+    assert!(!trainer.optimizer_has_state());
+    block_on(trainer.train(&samples, 3)).expect("trains");
+    assert!(trainer.optimizer_has_state());
+    let before = block_on(trainer.read_params()).expect("reads");
+    trainer.reset_optimizer();
+    assert!(!trainer.optimizer_has_state());
+    assert_eq!(block_on(trainer.read_params()).expect("reads"), before);
+    // The first step after a reset is Adam's first step: the same as a fresh trainer
+    // from the same weights takes.
+    let mut fresh = trainer.clone();
+    let a = block_on(trainer.train(&samples, 1)).expect("trains");
+    let b = block_on(fresh.train(&samples, 1)).expect("trains");
+    assert_eq!(a.mean_loss, b.mean_loss);
+    assert_eq!(
+        block_on(trainer.read_params()).expect("reads"),
+        block_on(fresh.read_params()).expect("reads")
+    );
+}
