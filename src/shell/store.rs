@@ -16,11 +16,30 @@ const HISTORY_KEY: &str = "bioplay.history.v1";
 const HISTORY_BACKUP_KEY: &str = "bioplay.history.unreadable";
 const FORMS_KEY: &str = "bioplay.forms.v1";
 
+/// Whether a notice reports a problem or news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoticeKind {
+    /// Something failed.
+    Error,
+    /// Something happened.
+    Info,
+}
+
+impl NoticeKind {
+    /// The CSS class that styles it.
+    pub(crate) fn css_class(self) -> &'static str {
+        match self {
+            NoticeKind::Error => "error",
+            NoticeKind::Info => "info",
+        }
+    }
+}
+
 /// A message shown in a panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Notice {
-    /// `error` or `info` (the CSS class).
-    pub kind: &'static str,
+    /// Problem or news.
+    pub kind: NoticeKind,
     /// What happened.
     pub text: String,
     /// The test id.
@@ -31,7 +50,7 @@ impl Notice {
     /// A problem.
     pub(crate) fn error(testid: &'static str, text: impl Into<String>) -> Self {
         Notice {
-            kind: "error",
+            kind: NoticeKind::Error,
             text: text.into(),
             testid,
         }
@@ -40,7 +59,7 @@ impl Notice {
     /// News.
     pub(crate) fn info(testid: &'static str, text: impl Into<String>) -> Self {
         Notice {
-            kind: "info",
+            kind: NoticeKind::Info,
             text: text.into(),
             testid,
         }

@@ -17,7 +17,8 @@ export const PANELS = {
   continual: {
     main: "forgetting",
     values: { train_samples: 200, test_samples: 100, hidden: "32", epochs: 1, batch: 50, tasks: 2, kwta: 0.25 },
-    runs: 2,
+    // The default methods: dense, k-WTA + sparsity, dendrites + k-WTA + sparsity.
+    runs: 3,
   },
   plasticity: {
     main: "accuracy",

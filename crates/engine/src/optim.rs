@@ -1,14 +1,18 @@
-//! Optimisers: SGD (with or without momentum) and Adam, written as tensor operations over a
-//! network's flat parameters so that masks and Oja's term compose with any of them.
+//! Optimisers: SGD (with or without momentum) and Adam over a network's flat parameters,
+//! so that masks and Oja's term compose with any of them. On WebGPU an update is a chain
+//! of tensor operations; on the CPU backend it is one pass over the host buffers instead
+//! of about a dozen, with the same formulas (the dendrite segments of a continual run are
+//! millions of weights, and each pass reads and writes all of them).
 //!
 //! Conventions follow PyTorch, which the papers used: weight decay is an L2 term added to
 //! the gradient; SGD momentum keeps `buf = mu * buf + g` and steps by `lr * buf`; Adam uses
 //! bias-corrected moments and `eps` outside the square root.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_range};
+use crate::tensor_io::upload_flat;
 
 /// An optimiser and its hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -79,6 +83,14 @@ impl OptimizerSpec {
     pub fn lr(&self) -> f64 {
         match *self {
             OptimizerSpec::Sgd { lr, .. } | OptimizerSpec::Adam { lr, .. } => lr,
+        }
+    }
+
+    /// Whether the optimiser keeps a per-weight first moment (Adam) or momentum buffer.
+    fn keeps_first_moment(&self) -> bool {
+        match *self {
+            OptimizerSpec::Sgd { momentum, .. } => momentum > 0.0,
+            OptimizerSpec::Adam { .. } => true,
         }
     }
 
@@ -155,63 +167,291 @@ impl Optimizer {
     /// One update of every parameter that has a gradient. `masks[i]`, when present, zeroes
     /// the gradient of pruned weights (so they gather no momentum) and the weights
     /// themselves after the step. All tensors are without autodiff.
+    ///
+    /// On the CPU backend, where a tensor's buffer is host memory, each parameter is
+    /// updated in one pass over its buffers ([`fused`]); elsewhere (WebGPU) as a chain of
+    /// tensor operations. Both compute the same formulas in the same order.
     pub fn step(
         &mut self,
         params: &mut [Tensor<1>],
         grads: Vec<Option<Tensor<1>>>,
         masks: &[Option<Tensor<1>>],
     ) {
+        self.step_via(params, grads, masks, |device| *device == Device::flex());
+    }
+
+    /// [`Optimizer::step`], updating on the host where `on_host` says so (the tests run
+    /// both paths on the CPU).
+    fn step_via(
+        &mut self,
+        params: &mut [Tensor<1>],
+        grads: Vec<Option<Tensor<1>>>,
+        masks: &[Option<Tensor<1>>],
+        on_host: fn(&Device) -> bool,
+    ) {
         self.steps = self.steps.saturating_add(1);
         for (i, grad) in grads.into_iter().enumerate() {
-            let Some(mut g) = grad else { continue };
+            let Some(g) = grad else { continue };
+            if i >= params.len() {
+                continue;
+            }
+            // Moved out (an empty tensor in its place), so that on the CPU its buffer has
+            // one owner and is updated without a copy.
+            let w = std::mem::replace(&mut params[i], Tensor::empty([0], &g.device()));
             let mask = masks.get(i).and_then(Option::as_ref);
-            if let Some(mask) = mask {
-                g = g * mask.clone();
+            params[i] = if on_host(&w.device()) {
+                self.update_on_host(i, w, g, mask)
+            } else {
+                self.update_with_tensors(i, w, g, mask)
+            };
+        }
+    }
+
+    /// The bias corrections `1 - beta^t` of Adam's two moments at this step.
+    fn corrections(&self, beta1: f64, beta2: f64) -> (f64, f64) {
+        (1.0 - beta1.powi(self.steps), 1.0 - beta2.powi(self.steps))
+    }
+
+    fn update_with_tensors(
+        &mut self,
+        i: usize,
+        w: Tensor<1>,
+        mut g: Tensor<1>,
+        mask: Option<&Tensor<1>>,
+    ) -> Tensor<1> {
+        if let Some(mask) = mask {
+            g = g * mask.clone();
+        }
+        let weight_decay = self.spec.weight_decay();
+        if weight_decay > 0.0 {
+            g = g + w.clone() * weight_decay;
+        }
+        let updated = match self.spec {
+            OptimizerSpec::Sgd { lr, momentum, .. } => {
+                if momentum > 0.0 {
+                    let buf = match self.first[i].take() {
+                        Some(buf) => buf * momentum + g,
+                        None => g,
+                    };
+                    self.first[i] = Some(buf.clone());
+                    g = buf;
+                }
+                w - g * lr
             }
-            let w = params[i].clone();
-            let weight_decay = self.spec.weight_decay();
-            if weight_decay > 0.0 {
-                g = g + w.clone() * weight_decay;
+            OptimizerSpec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                ..
+            } => {
+                let m = match self.first[i].take() {
+                    Some(m) => m * beta1 + g.clone() * (1.0 - beta1),
+                    None => g.clone() * (1.0 - beta1),
+                };
+                let v = match self.second[i].take() {
+                    Some(v) => v * beta2 + g.clone() * g * (1.0 - beta2),
+                    None => g.clone() * g * (1.0 - beta2),
+                };
+                self.first[i] = Some(m.clone());
+                self.second[i] = Some(v.clone());
+                let (c1, c2) = self.corrections(beta1, beta2);
+                let step = (m / c1) / ((v / c2).sqrt() + eps);
+                w - step * lr
             }
-            let updated = match self.spec {
-                OptimizerSpec::Sgd { lr, momentum, .. } => {
-                    if momentum > 0.0 {
-                        let buf = match self.first[i].take() {
-                            Some(buf) => buf * momentum + g,
-                            None => g,
-                        };
-                        self.first[i] = Some(buf.clone());
-                        g = buf;
+        };
+        match mask {
+            Some(mask) => updated * mask.clone(),
+            None => updated,
+        }
+    }
+
+    fn update_on_host(
+        &mut self,
+        i: usize,
+        w: Tensor<1>,
+        g: Tensor<1>,
+        mask: Option<&Tensor<1>>,
+    ) -> Tensor<1> {
+        let device = w.device();
+        let n = w.dims()[0];
+        let mut w = host_values(w);
+        let g = host_values(g);
+        let mask = mask.map(|m| host_values(m.clone()));
+        let weight_decay = self.spec.weight_decay() as f32;
+        let started = self.first[i].is_some();
+        // Moments start at zero, as PyTorch's do.
+        let mut first = match self.first[i].take() {
+            Some(t) => host_values(t),
+            None if self.spec.keeps_first_moment() => vec![0.0; n],
+            None => Vec::new(),
+        };
+        match self.spec {
+            OptimizerSpec::Sgd { lr, momentum, .. } => {
+                let update = fused::Sgd {
+                    lr: lr as f32,
+                    momentum: momentum as f32,
+                    weight_decay,
+                    started,
+                };
+                update.apply(&mut w, &g, &mut first, mask.as_deref());
+                if momentum > 0.0 {
+                    self.first[i] = Some(upload_flat(first, &device));
+                }
+            }
+            OptimizerSpec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                ..
+            } => {
+                let mut second = self.second[i]
+                    .take()
+                    .map_or_else(|| vec![0.0; n], host_values);
+                let (c1, c2) = self.corrections(beta1, beta2);
+                let update = fused::Adam {
+                    lr: lr as f32,
+                    beta1: beta1 as f32,
+                    beta2: beta2 as f32,
+                    eps: eps as f32,
+                    c1: c1 as f32,
+                    c2: c2 as f32,
+                    weight_decay,
+                };
+                update.apply(&mut w, &g, &mut first, &mut second, mask.as_deref());
+                self.first[i] = Some(upload_flat(first, &device));
+                self.second[i] = Some(upload_flat(second, &device));
+            }
+        }
+        upload_flat(w, &device)
+    }
+}
+
+/// A CPU tensor's values, without a copy when the tensor is the buffer's only owner.
+/// Only called for tensors of the CPU backend, whose reads complete at once (also on
+/// wasm32), and the engine's parameters are always `f32`.
+fn host_values(t: Tensor<1>) -> Vec<f32> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .expect("the engine's parameters are f32")
+}
+
+/// The optimisers' element-wise updates as single passes over host buffers: the same
+/// formulas, in the same order, as the tensor chain of [`Optimizer::step`].
+mod fused {
+    /// Plain or momentum SGD.
+    pub(super) struct Sgd {
+        pub(super) lr: f32,
+        pub(super) momentum: f32,
+        pub(super) weight_decay: f32,
+        /// Whether the momentum buffer holds a previous step's value.
+        pub(super) started: bool,
+    }
+
+    impl Sgd {
+        pub(super) fn apply(
+            &self,
+            w: &mut [f32],
+            g: &[f32],
+            buf: &mut [f32],
+            mask: Option<&[f32]>,
+        ) {
+            for j in 0..w.len() {
+                let keep = mask.map_or(1.0, |m| m[j]);
+                let mut grad = g[j] * keep + self.weight_decay * w[j];
+                if self.momentum > 0.0 {
+                    grad = if self.started {
+                        buf[j] * self.momentum + grad
+                    } else {
+                        grad
+                    };
+                    buf[j] = grad;
+                }
+                w[j] = (w[j] - grad * self.lr) * keep;
+            }
+        }
+    }
+
+    /// Adam with bias-corrected moments and `eps` outside the square root.
+    pub(super) struct Adam {
+        pub(super) lr: f32,
+        pub(super) beta1: f32,
+        pub(super) beta2: f32,
+        pub(super) eps: f32,
+        /// `1 - beta1^t`.
+        pub(super) c1: f32,
+        /// `1 - beta2^t`.
+        pub(super) c2: f32,
+        pub(super) weight_decay: f32,
+    }
+
+    /// Elements per block of [`Adam::apply`]: a block with no gradient and no moments is
+    /// skipped whole, the others run as straight-line code the compiler vectorises.
+    const BLOCK: usize = 64;
+
+    impl Adam {
+        pub(super) fn apply(
+            &self,
+            w: &mut [f32],
+            g: &[f32],
+            m: &mut [f32],
+            v: &mut [f32],
+            mask: Option<&[f32]>,
+        ) {
+            let n = w.len();
+            let mut start = 0;
+            while start < n {
+                let end = (start + BLOCK).min(n);
+                let r = start..end;
+                start = end;
+                // No gradient, no moments and no weight decay: the update is exactly zero
+                // (a dendrite segment not selected since the optimiser started).
+                if self.weight_decay == 0.0
+                    && g[r.clone()].iter().all(|x| *x == 0.0)
+                    && m[r.clone()].iter().all(|x| *x == 0.0)
+                    && v[r.clone()].iter().all(|x| *x == 0.0)
+                {
+                    continue;
+                }
+                let (w, g, m, v) = (
+                    &mut w[r.clone()],
+                    &g[r.clone()],
+                    &mut m[r.clone()],
+                    &mut v[r.clone()],
+                );
+                match mask {
+                    Some(mask) => {
+                        let keep = &mask[r];
+                        for ((((w, g), m), v), keep) in w
+                            .iter_mut()
+                            .zip(g)
+                            .zip(m.iter_mut())
+                            .zip(v.iter_mut())
+                            .zip(keep)
+                        {
+                            self.one(w, *g, m, v, *keep);
+                        }
                     }
-                    w - g * lr
+                    None => {
+                        for (((w, g), m), v) in
+                            w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+                        {
+                            self.one(w, *g, m, v, 1.0);
+                        }
+                    }
                 }
-                OptimizerSpec::Adam {
-                    lr,
-                    beta1,
-                    beta2,
-                    eps,
-                    ..
-                } => {
-                    let m = match self.first[i].take() {
-                        Some(m) => m * beta1 + g.clone() * (1.0 - beta1),
-                        None => g.clone() * (1.0 - beta1),
-                    };
-                    let v = match self.second[i].take() {
-                        Some(v) => v * beta2 + g.clone() * g * (1.0 - beta2),
-                        None => g.clone() * g * (1.0 - beta2),
-                    };
-                    self.first[i] = Some(m.clone());
-                    self.second[i] = Some(v.clone());
-                    let c1 = 1.0 - beta1.powi(self.steps);
-                    let c2 = 1.0 - beta2.powi(self.steps);
-                    let step = (m / c1) / ((v / c2).sqrt() + eps);
-                    w - step * lr
-                }
-            };
-            params[i] = match mask {
-                Some(mask) => updated * mask.clone(),
-                None => updated,
-            };
+            }
+        }
+
+        /// One weight's update: the formulas of the tensor path, in its order.
+        #[inline(always)]
+        fn one(&self, w: &mut f32, g: f32, m: &mut f32, v: &mut f32, keep: f32) {
+            let grad = g * keep + self.weight_decay * *w;
+            *m = *m * self.beta1 + grad * (1.0 - self.beta1);
+            *v = *v * self.beta2 + grad * grad * (1.0 - self.beta2);
+            let step = (*m / self.c1) / ((*v / self.c2).sqrt() + self.eps);
+            *w = (*w - step * self.lr) * keep;
         }
     }
 }
@@ -259,6 +499,78 @@ mod tests {
             &run(spec, 3),
             &[1.0 - 0.1 * 5.61 * 0.5, -2.0 - 0.1 * 5.61 * 0.25],
         );
+    }
+
+    /// Runs `steps` steps of `spec` on three parameters (one masked, one never given a
+    /// gradient after the first step) through the host or the tensor path.
+    fn run_path(spec: OptimizerSpec, steps: usize, on_host: bool) -> Vec<Vec<f32>> {
+        let device = crate::device::cpu();
+        let mut rng = crate::rng::Rng::new(11);
+        let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
+        let mask_values: Vec<f32> = (0..40)
+            .map(|i| if i % 3 == 0 { 0.0 } else { 1.0 })
+            .collect();
+        let first: Vec<f32> = draw(40)
+            .iter()
+            .zip(&mask_values)
+            .map(|(w, m)| w * m)
+            .collect();
+        let mut params = vec![
+            upload_flat(first, &device),
+            upload_flat(draw(25), &device),
+            upload_flat(draw(7), &device),
+        ];
+        let masks = vec![Some(upload_flat(mask_values, &device)), None, None];
+        let mut opt = Optimizer::new(spec, 3);
+        let path: fn(&Device) -> bool = if on_host { |_| true } else { |_| false };
+        for step in 0..steps {
+            let grads = vec![
+                Some(upload_flat(draw(40), &device)),
+                Some(upload_flat(draw(25), &device)),
+                (step == 0).then(|| upload_flat(draw(7), &device)),
+            ];
+            opt.step_via(&mut params, grads, &masks, path);
+        }
+        params
+            .into_iter()
+            .map(|p| block_on(download(p)).expect("read"))
+            .collect()
+    }
+
+    #[test]
+    fn the_host_and_tensor_paths_compute_the_same_updates() {
+        let specs = [
+            OptimizerSpec::sgd(0.1),
+            OptimizerSpec::Sgd {
+                lr: 0.05,
+                momentum: 0.9,
+                weight_decay: 1e-3,
+            },
+            OptimizerSpec::adam(0.01),
+            OptimizerSpec::Adam {
+                lr: 0.003,
+                beta1: 0.8,
+                beta2: 0.99,
+                eps: 1e-6,
+                weight_decay: 1e-2,
+            },
+        ];
+        for spec in specs {
+            let host = run_path(spec, 6, true);
+            let tensors = run_path(spec, 6, false);
+            for (h, t) in host.iter().zip(&tensors) {
+                for (a, b) in h.iter().zip(t) {
+                    assert!(
+                        (a - b).abs() <= 1e-6 * (1.0 + b.abs()),
+                        "{spec:?}: {a} vs {b}"
+                    );
+                }
+            }
+            // Pruned weights stay exactly zero on both paths.
+            for p in [&host, &tensors] {
+                assert!(p[0].iter().step_by(3).all(|w| *w == 0.0), "{spec:?}");
+            }
+        }
     }
 
     #[test]

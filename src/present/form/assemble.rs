@@ -34,11 +34,7 @@ pub(super) fn field_for(path: &str) -> &'static str {
 
 pub(super) fn data(r: &Reader<'_>) -> DataSpec {
     DataSpec {
-        dataset: match r.choice("dataset") {
-            "fashion-mnist" => DatasetChoice::FashionMnist,
-            "custom" => DatasetChoice::Custom,
-            _ => DatasetChoice::Mnist,
-        },
+        dataset: DatasetChoice::from_id(r.choice("dataset")).unwrap_or(DatasetChoice::Mnist),
         test_fraction: 1.0 / 6.0,
         train_samples: r.n("train_samples"),
         test_samples: r.n("test_samples"),
@@ -238,18 +234,12 @@ pub(super) fn assemble(tab: Tab, r: &mut Reader<'_>) -> Vec<Planned> {
 
 /// The continual-learning methods a form can compare: `(key, label, k-WTA, sparsity,
 /// dendrites)`.
-pub const CONTINUAL_METHODS: &[(&str, &str, bool, bool, bool)] = &[
-    ("m_dense", "dense", false, false, false),
-    ("m_sparse", "weight sparsity", false, true, false),
-    ("m_kwta", "k-WTA", true, false, false),
-    ("m_kwta_sparse", "k-WTA + sparsity", true, true, false),
-    (
-        "m_dendrites",
-        "dendrites + k-WTA + sparsity",
-        true,
-        true,
-        true,
-    ),
+pub const CONTINUAL_METHODS: [(&str, ContinualMethod); 5] = [
+    ("m_dense", ContinualMethod::Dense),
+    ("m_sparse", ContinualMethod::WeightSparsity),
+    ("m_kwta", ContinualMethod::Kwta),
+    ("m_kwta_sparse", ContinualMethod::KwtaSparse),
+    ("m_dendrites", ContinualMethod::DendritesKwtaSparse),
 ];
 
 pub(super) fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
@@ -266,13 +256,18 @@ pub(super) fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
         ContextMode::TrueTask
     };
     let mut out = Vec::new();
-    for &(key, label, with_kwta, sparse, dendrites) in CONTINUAL_METHODS {
+    for (key, method) in CONTINUAL_METHODS {
         if !r.flag(key) {
             continue;
         }
+        let label = method.label();
         let spec = ContinualSpec {
             sequence,
-            weight_sparsity: if sparse { r.f("sparsity") } else { 0.0 },
+            weight_sparsity: if method.has_weight_sparsity() {
+                r.f("sparsity")
+            } else {
+                0.0
+            },
             sparse_conv: r.flag("sparse_conv"),
             context,
             sparse_output: r.flag("sparse_output"),
@@ -280,10 +275,10 @@ pub(super) fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
         };
         let mut config = base(Tab::Continual, r, ExperimentKind::Continual(spec));
         config.name = format!("Continual: {label}");
-        let k = with_kwta.then(|| KwtaSpec {
+        let k = method.has_kwta().then(|| KwtaSpec {
             fraction: r.f("kwta"),
         });
-        let d = dendrites.then(|| DendriteSpec {
+        let d = method.has_dendrites().then(|| DendriteSpec {
             segments: sequence.tasks(),
             context: FEATURES,
             selection: if r.choice("gating") == "max" {

@@ -12,7 +12,7 @@ use bioplay_engine::experiment::continual::{ContextMode, ContinualSpec, Sequence
 use bioplay_engine::experiment::imp::{Control, ImpSpec, ResetMode};
 use bioplay_engine::experiment::noise::NoiseSpec;
 use bioplay_engine::experiment::plasticity::PlasticitySpec;
-use bioplay_engine::experiment::presets::OjaFormulation;
+use bioplay_engine::experiment::presets::{ContinualMethod, OjaFormulation};
 use bioplay_engine::experiment::training::TrainingSpec;
 use bioplay_engine::experiment::{
     CONFIG_VERSION, DataSpec, DatasetChoice, ExperimentConfig, ExperimentKind,

@@ -12,15 +12,7 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
             v.insert(key.to_owned(), value);
         }
     };
-    set(
-        "dataset",
-        match config.data.dataset {
-            DatasetChoice::Mnist => "mnist",
-            DatasetChoice::FashionMnist => "fashion-mnist",
-            DatasetChoice::Custom => "custom",
-        }
-        .into(),
-    );
+    set("dataset", config.data.dataset.id().into());
     set("train_samples", config.data.train_samples.to_string());
     set("normalize", config.data.normalize.to_string());
     set("test_samples", config.data.test_samples.to_string());
@@ -118,13 +110,13 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
                 "true_task"
             };
             set("context", context.into());
-            let method = CONTINUAL_METHODS.iter().find(|m| {
-                m.2 == model_kwta.is_some()
-                    && m.3 == (s.weight_sparsity > 0.0)
-                    && m.4 == config.model.dendrites().is_some()
-            });
-            for m in CONTINUAL_METHODS {
-                set(m.0, (Some(m) == method).to_string());
+            let method = ContinualMethod::of_parts(
+                model_kwta.is_some(),
+                s.weight_sparsity > 0.0,
+                config.model.dendrites().is_some(),
+            );
+            for (key, m) in CONTINUAL_METHODS {
+                set(key, (Some(m) == method).to_string());
             }
             if let Some(k) = model_kwta {
                 set("kwta", fmt(k.fraction));

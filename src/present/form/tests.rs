@@ -62,8 +62,8 @@ fn unknown_keys_and_no_methods_are_form_problems() {
     v.insert("sigma".into(), "2".into());
     assert!(build(Tab::Noise, &v).expect_err("unknown")[""].contains("sigma"));
     let mut v = defaults(Tab::Continual);
-    for m in CONTINUAL_METHODS {
-        v.insert(m.0.into(), "false".into());
+    for (key, _) in CONTINUAL_METHODS {
+        v.insert(key.into(), "false".into());
     }
     assert!(build(Tab::Continual, &v).expect_err("none")[""].contains("method"));
 }
@@ -102,8 +102,8 @@ fn the_plasticity_presets_match_the_engines_reference_settings() {
 #[test]
 fn continual_builds_one_config_per_method() {
     let mut v = defaults(Tab::Continual);
-    for m in CONTINUAL_METHODS {
-        v.insert(m.0.into(), "true".into());
+    for (key, _) in CONTINUAL_METHODS {
+        v.insert(key.into(), "true".into());
     }
     let planned = build(Tab::Continual, &v).expect("builds");
     assert_eq!(planned.len(), CONTINUAL_METHODS.len());
@@ -168,4 +168,11 @@ fn the_prune_preview_follows_the_schedule() {
     assert_eq!(prune_preview(&v).expect("valid").len(), 3);
     v.insert("rate".into(), "2".into());
     assert_eq!(prune_preview(&v), None);
+}
+
+#[test]
+fn every_dataset_choice_of_the_form_is_a_dataset() {
+    let ids: Vec<&str> = super::fields::DATASETS.iter().map(|(id, _)| *id).collect();
+    let all: Vec<&str> = DatasetChoice::ALL.iter().map(|c| c.id()).collect();
+    assert_eq!(ids, all);
 }

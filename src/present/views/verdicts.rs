@@ -90,7 +90,7 @@ pub(super) fn continual_claims(run: &RunRecord, others: &[&RunRecord]) -> Vec<cl
                         ContinualMethod::Dense => CnnMethod::Cnn,
                         ContinualMethod::KwtaSparse => CnnMethod::SparseCnn,
                         ContinualMethod::DendritesKwtaSparse => CnnMethod::DendriticCnn,
-                        ContinualMethod::Kwta => return None,
+                        ContinualMethod::Kwta | ContinualMethod::WeightSparsity => return None,
                     };
                     Some((as_cnn, result))
                 })

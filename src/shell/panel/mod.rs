@@ -5,7 +5,8 @@
 //! The same components serve all five panels; what differs (fields, charts, tables) comes
 //! from [`crate::present::form`] and [`crate::present::views`], which hold no UI code.
 
-use bioplay_engine::data::{NoiseKind, Shipped};
+use bioplay_engine::data::NoiseKind;
+use bioplay_engine::experiment::DatasetChoice;
 use bioplay_engine::experiment::{ExperimentKind, ExperimentResult, export};
 use bioplay_engine::prune::GrayImage;
 use leptos::prelude::*;
@@ -46,11 +47,7 @@ pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<Startup>) -> impl
             .get("dataset")
             .cloned()
             .unwrap_or_default();
-        let shipped = match choice.as_str() {
-            "mnist" => Some(Shipped::Mnist),
-            "fashion-mnist" => Some(Shipped::FashionMnist),
-            _ => None,
-        };
+        let shipped = DatasetChoice::from_id(&choice).and_then(DatasetChoice::shipped);
         if let Some(which) = shipped {
             spawn_local(async move {
                 let _ = crate::shell::datasets::shipped(which).await;
@@ -73,7 +70,7 @@ pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<Startup>) -> impl
                 notice()
                     .map(|n| {
                         view! {
-                            <div class=format!("notice {}", n.kind) role="alert" data-testid=n.testid>
+                            <div class=format!("notice {}", n.kind.css_class()) role="alert" data-testid=n.testid>
                                 <span>{n.text}</span>
                                 <button class="link" on:click=move |_| store.notify(tab, None)>"Dismiss"</button>
                             </div>

@@ -170,7 +170,7 @@ pub(super) fn CustomData(tab: Tab) -> impl IntoView {
         store
             .values(tab)
             .get("dataset")
-            .is_some_and(|d| d == "custom")
+            .is_some_and(|d| DatasetChoice::from_id(d) == Some(DatasetChoice::Custom))
     };
     let images = StoredValue::new_local(None::<Vec<u8>>);
     let labels = StoredValue::new_local(None::<Vec<u8>>);
@@ -248,12 +248,12 @@ pub(super) fn NoisePreview() -> impl IntoView {
             .cloned()
             .unwrap_or_default();
         async move {
-            match choice.as_str() {
-                "fashion-mnist" => crate::shell::datasets::shipped(Shipped::FashionMnist)
-                    .await
-                    .ok(),
-                "custom" => crate::shell::datasets::custom(),
-                _ => crate::shell::datasets::shipped(Shipped::Mnist).await.ok(),
+            match DatasetChoice::from_id(&choice)
+                .unwrap_or(DatasetChoice::Mnist)
+                .shipped()
+            {
+                Some(which) => crate::shell::datasets::shipped(which).await.ok(),
+                None => crate::shell::datasets::custom(),
             }
         }
     });

@@ -205,7 +205,7 @@ pub fn continual(results: &[(ContinualMethod, &ContinualResult)]) -> Vec<Claim> 
         });
     }
     if let Some(ad) = get(ContinualMethod::DendritesKwtaSparse) {
-        let least_forgetting = ContinualMethod::ALL
+        let least_forgetting = ContinualMethod::SUITE
             .into_iter()
             .filter(|m| *m != ContinualMethod::DendritesKwtaSparse)
             .filter_map(get)

@@ -109,11 +109,14 @@ pub fn noise_impulse(quick: bool) -> ExperimentConfig {
     config
 }
 
-/// The continual-learning methods of the reference suite.
+/// The continual-learning methods: the one source of their names and of what each adds
+/// to a plain network, for the reference suite, the claims and the Continual panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContinualMethod {
     /// A plain ReLU MLP.
     Dense,
+    /// 50% fixed weight sparsity, ReLU units (the panel offers it; the suite does not run it).
+    WeightSparsity,
     /// k-WTA hidden layers.
     Kwta,
     /// k-WTA and 50% fixed weight sparsity.
@@ -123,13 +126,54 @@ pub enum ContinualMethod {
 }
 
 impl ContinualMethod {
-    /// Every method, in the order the suite reports them.
-    pub const ALL: [ContinualMethod; 4] = [
+    /// Every method, in the order the panel lists them.
+    pub const ALL: [ContinualMethod; 5] = [
+        ContinualMethod::Dense,
+        ContinualMethod::WeightSparsity,
+        ContinualMethod::Kwta,
+        ContinualMethod::KwtaSparse,
+        ContinualMethod::DendritesKwtaSparse,
+    ];
+
+    /// The methods of the reference suite, in the order it reports them.
+    pub const SUITE: [ContinualMethod; 4] = [
         ContinualMethod::Dense,
         ContinualMethod::Kwta,
         ContinualMethod::KwtaSparse,
         ContinualMethod::DendritesKwtaSparse,
     ];
+
+    /// Whether the hidden layers are k-winners-take-all.
+    pub fn has_kwta(self) -> bool {
+        !matches!(
+            self,
+            ContinualMethod::Dense | ContinualMethod::WeightSparsity
+        )
+    }
+
+    /// Whether hidden weights are fixed sparse.
+    pub fn has_weight_sparsity(self) -> bool {
+        matches!(
+            self,
+            ContinualMethod::WeightSparsity
+                | ContinualMethod::KwtaSparse
+                | ContinualMethod::DendritesKwtaSparse
+        )
+    }
+
+    /// Whether the hidden layers have active dendrites.
+    pub fn has_dendrites(self) -> bool {
+        self == ContinualMethod::DendritesKwtaSparse
+    }
+
+    /// The method of a network with these parts, if it is one of [`ContinualMethod::ALL`].
+    pub fn of_parts(kwta: bool, weight_sparsity: bool, dendrites: bool) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| {
+            m.has_kwta() == kwta
+                && m.has_weight_sparsity() == weight_sparsity
+                && m.has_dendrites() == dendrites
+        })
+    }
 
     /// The method a label names ([`ContinualMethod::label`]), if any.
     pub fn from_label(label: &str) -> Option<Self> {
@@ -142,7 +186,9 @@ impl ContinualMethod {
         match self {
             ContinualMethod::Dense => Some((1e-4, 3)),
             ContinualMethod::KwtaSparse => Some((5e-4, 6)),
-            ContinualMethod::Kwta | ContinualMethod::DendritesKwtaSparse => None,
+            ContinualMethod::WeightSparsity
+            | ContinualMethod::Kwta
+            | ContinualMethod::DendritesKwtaSparse => None,
         }
     }
 
@@ -150,6 +196,7 @@ impl ContinualMethod {
     pub fn label(self) -> &'static str {
         match self {
             ContinualMethod::Dense => "dense",
+            ContinualMethod::WeightSparsity => "weight sparsity",
             ContinualMethod::Kwta => "k-WTA",
             ContinualMethod::KwtaSparse => "k-WTA + sparsity",
             ContinualMethod::DendritesKwtaSparse => "dendrites + k-WTA + sparsity",
@@ -165,18 +212,18 @@ impl ContinualMethod {
 /// docs/science.md).
 pub fn continual_permuted(method: ContinualMethod, tasks: usize, quick: bool) -> ExperimentConfig {
     let width = if quick { 1024 } else { 2048 };
-    let kwta = (method != ContinualMethod::Dense).then_some(KwtaSpec {
+    let kwta = method.has_kwta().then_some(KwtaSpec {
         fraction: active_fraction(width),
     });
-    let dendrites =
-        matches!(method, ContinualMethod::DendritesKwtaSparse).then_some(DendriteSpec {
-            segments: tasks,
-            context: 784,
-            selection: SegmentSelection::AbsMax,
-        });
-    let sparsity = match method {
-        ContinualMethod::KwtaSparse | ContinualMethod::DendritesKwtaSparse => 0.5,
-        _ => 0.0,
+    let dendrites = method.has_dendrites().then_some(DendriteSpec {
+        segments: tasks,
+        context: 784,
+        selection: SegmentSelection::AbsMax,
+    });
+    let sparsity = if method.has_weight_sparsity() {
+        0.5
+    } else {
+        0.0
     };
     ExperimentConfig {
         version: CONFIG_VERSION,
@@ -324,7 +371,7 @@ pub fn continual_seeds(quick: bool) -> Vec<u64> {
 /// The methods the reference suite compares: the three its claims name, and k-WTA alone
 /// in the full suite.
 pub fn continual_reference_methods(quick: bool) -> Vec<ContinualMethod> {
-    ContinualMethod::ALL
+    ContinualMethod::SUITE
         .into_iter()
         .filter(|m| !quick || *m != ContinualMethod::Kwta)
         .collect()

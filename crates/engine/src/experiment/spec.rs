@@ -57,6 +57,27 @@ pub enum DatasetChoice {
 }
 
 impl DatasetChoice {
+    /// Every choice, in the order forms list them.
+    pub const ALL: [DatasetChoice; 3] = [
+        DatasetChoice::Mnist,
+        DatasetChoice::FashionMnist,
+        DatasetChoice::Custom,
+    ];
+
+    /// The id configs and forms use (`fashion-mnist`), the same as its serde name.
+    pub fn id(self) -> &'static str {
+        match self {
+            DatasetChoice::Mnist => "mnist",
+            DatasetChoice::FashionMnist => "fashion-mnist",
+            DatasetChoice::Custom => "custom",
+        }
+    }
+
+    /// The choice an id names ([`DatasetChoice::id`]), if any.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+
     /// The shipped dataset, if it is one.
     pub fn shipped(self) -> Option<Shipped> {
         match self {

@@ -596,3 +596,15 @@ fn on_shipped_digits_kwta_with_sparsity_forgets_less_than_dense() {
         dense.forgetting
     );
 }
+
+#[test]
+fn dataset_ids_are_their_serde_names() {
+    for choice in DatasetChoice::ALL {
+        assert_eq!(
+            serde_json::to_value(choice).expect("serialises"),
+            serde_json::Value::from(choice.id())
+        );
+        assert_eq!(DatasetChoice::from_id(choice.id()), Some(choice));
+    }
+    assert_eq!(DatasetChoice::from_id("cifar"), None);
+}

@@ -8,7 +8,8 @@
 //! Oja's term be added to the backprop update, without a mapper for each.
 //!
 //! Layouts: a dense weight is `[inputs, outputs]` (`y = x W + b`); a convolution weight is
-//! `[out_channels, in_channels, k, k]`; dendrite segments are `[units * segments, context]`.
+//! `[out_channels, in_channels, k, k]`; dendrite segments are `[context, units * segments]`
+//! (column `i * segments + s` is segment `s` of unit `i`).
 
 pub mod ops;
 pub mod spec;
@@ -299,7 +300,9 @@ impl Network {
                 Some(d) if is_hidden => Some((
                     add(
                         format!("fc{}.segments", i + 1),
-                        vec![units * d.segments, d.context],
+                        // Context-major, so the gating's matrix product needs no transpose
+                        // and neither does its gradient.
+                        vec![d.context, units * d.segments],
                         ParamRole::Segments,
                         d.context,
                         1.0,
@@ -412,9 +415,16 @@ impl Network {
                         }
                     }
                 };
-                (0..p.len())
+                let values: Vec<f32> = (0..p.len())
                     .map(|_| (draw(rng) * init.scale) as f32)
-                    .collect()
+                    .collect();
+                match (p.role, p.shape.as_slice()) {
+                    // Drawn segment by segment (row-major `[units * segments, context]`, the
+                    // order of earlier releases, so a seed gives the same network), stored
+                    // context-major.
+                    (ParamRole::Segments, &[context, rows]) => transpose(&values, rows, context),
+                    _ => values,
+                }
             })
             .collect()
     }
@@ -550,6 +560,17 @@ impl Network {
             dense: records,
         })
     }
+}
+
+/// `values` (row-major `[rows, cols]`) transposed to row-major `[cols, rows]`.
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; values.len()];
+    for (r, row) in values.chunks_exact(cols.max(1)).enumerate().take(rows) {
+        for (c, v) in row.iter().enumerate() {
+            out[c * rows + r] = *v;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! own against a hand-computed example.
 
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{IndexingUpdateOp, Tensor};
+use burn::tensor::{Device, IndexingUpdateOp, Tensor, TensorData};
 
 use super::spec::SegmentSelection;
 
@@ -12,28 +12,67 @@ use super::spec::SegmentSelection;
 /// autodiff, and the result is `x * mask`, so gradient flows only through the winners.
 /// Exactly `k` entries per row are kept, ties broken by the backend's top-k order.
 pub fn kwta(x: Tensor<2>, k: usize) -> Tensor<2> {
+    let on_host = x.device() == Device::flex();
+    kwta_via(x, k, on_host)
+}
+
+/// [`kwta`], choosing the winners on the host or with the backend's top-k.
+fn kwta_via(x: Tensor<2>, k: usize, on_host: bool) -> Tensor<2> {
     let [batch, units] = x.dims();
     if k >= units {
         return x;
     }
     let values = x.clone().inner();
     let device = values.device();
-    let (_, winners) = values.topk_with_indices(k, 1);
-    let mask = Tensor::<2>::zeros([batch, units], &device).scatter(
-        1,
-        winners,
-        Tensor::<2>::ones([batch, k], &device),
-        IndexingUpdateOp::Add,
-    );
+    let mask = if on_host {
+        // On the CPU a partial selection per row on the host is several times faster
+        // than the backend's top-k, which sorts each row completely.
+        kwta_mask_on_host(values, batch, units, k)
+    } else {
+        let (_, winners) = values.topk_with_indices(k, 1);
+        Tensor::<2>::zeros([batch, units], &device).scatter(
+            1,
+            winners,
+            Tensor::<2>::ones([batch, k], &device),
+            IndexingUpdateOp::Add,
+        )
+    };
     x * mask
+}
+
+/// The k-WTA mask of `values` (`[batch, units]`, a CPU tensor): 1 at each row's `k`
+/// largest entries, 0 elsewhere; exactly `min(k, units)` ones per row.
+fn kwta_mask_on_host(values: Tensor<2>, batch: usize, units: usize, k: usize) -> Tensor<2> {
+    let device = values.device();
+    let values = values
+        .into_data()
+        .try_into_vec::<f32>()
+        .expect("the engine's activations are f32");
+    let mut mask = vec![0.0f32; batch * units];
+    let mut order: Vec<usize> = Vec::with_capacity(units);
+    let k = k.min(units);
+    for (row, out) in values.chunks_exact(units).zip(mask.chunks_exact_mut(units)) {
+        order.clear();
+        order.extend(0..units);
+        // Descending, NaN first (as `total_cmp` orders it), so a NaN wins and spreads
+        // to the loss, where training detects it.
+        if k == 0 {
+            break;
+        }
+        order.select_nth_unstable_by(k - 1, |&a, &b| row[b].total_cmp(&row[a]));
+        for &unit in &order[..k] {
+            out[unit] = 1.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(mask, [batch, units]), &device)
 }
 
 /// Active-dendrite gating (Iyer et al. 2022): for each unit `i` with segments `u_{i,s}`
 /// and the context `c`, the dendritic activation is `d_i = u_{i,j*} . c` for the selected
 /// segment `j*`, and the unit's output is `y_i * sigmoid(d_i)`.
 ///
-/// Shapes: `y: [batch, units]`, `segments: [units * count, context]` (unit-major, so row
-/// `i * count + s` is segment `s` of unit `i`), `context: [batch, context]`, or
+/// Shapes: `y: [batch, units]`, `segments: [context, units * count]` (column `i * count +
+/// s` is segment `s` of unit `i`), `context: [batch, context]`, or
 /// `[1, context]` for one context shared by the batch (computed once, then broadcast).
 pub fn dendrite_gate(
     y: Tensor<2>,
@@ -45,9 +84,7 @@ pub fn dendrite_gate(
     let [_, units] = y.dims();
     let [rows, _] = context.dims();
     // [rows, units * count] -> [rows, units, count]
-    let activations = context
-        .matmul(segments.transpose())
-        .reshape([rows, units, count]);
+    let activations = context.matmul(segments).reshape([rows, units, count]);
     let chosen = match selection {
         SegmentSelection::Max => activations.max_dim(2),
         SegmentSelection::AbsMax => {
@@ -102,6 +139,20 @@ mod tests {
     }
 
     #[test]
+    fn kwta_chooses_the_same_winners_on_the_host_and_with_top_k() {
+        let device = cpu();
+        let mut rng = crate::rng::Rng::new(9);
+        let (batch, units) = (9, 64);
+        let values: Vec<f32> = (0..batch * units).map(|_| rng.normal() as f32).collect();
+        for k in [1, 5, 32, 63] {
+            let x = upload(values.clone(), [batch, units], &device);
+            let host = block_on(download(kwta_via(x.clone(), k, true))).expect("read");
+            let topk = block_on(download(kwta_via(x, k, false))).expect("read");
+            assert_eq!(host, topk, "k = {k}");
+        }
+    }
+
+    #[test]
     fn kwta_with_k_at_least_units_is_the_identity() {
         let device = cpu();
         let x = upload(vec![1.0, -2.0, 3.0], [1, 3], &device);
@@ -123,9 +174,10 @@ mod tests {
         let context = upload(vec![1.0, 2.0], [1, 2], &device);
         // unit 0: segments (0.5, 0.25) -> 1.0 and (-1, -1) -> -3
         // unit 1: segments (0.1, 0.0) -> 0.1 and (-2, 0.5) -> -1.0
+        // Stored context-major: column j is segment j.
         let segments = upload(
-            vec![0.5, 0.25, -1.0, -1.0, 0.1, 0.0, -2.0, 0.5],
-            [4, 2],
+            vec![0.5, -1.0, 0.1, -2.0, 0.25, -1.0, 0.0, 0.5],
+            [2, 4],
             &device,
         );
         let max = block_on(download(dendrite_gate(
@@ -164,7 +216,7 @@ mod tests {
         let repeated: Vec<f32> = context.iter().copied().cycle().take(batch * size).collect();
         for selection in [SegmentSelection::Max, SegmentSelection::AbsMax] {
             let run = |ctx: Vec<f32>, rows: usize| {
-                let u = upload(segments.clone(), [units * count, size], &device).require_grad();
+                let u = upload(segments.clone(), [size, units * count], &device).require_grad();
                 let out = dendrite_gate(
                     upload(y.clone(), [batch, units], &device),
                     u.clone(),

@@ -309,6 +309,9 @@ impl Trainer {
                 .iter()
                 .map(|leaf| leaf.grad_remove(&mut grads))
                 .collect();
+            // The leaves share the parameters' buffers; without them the CPU optimiser
+            // updates each buffer in place instead of copying it.
+            drop(leaves);
             // Oja's term is computed at the weights the forward pass used.
             let before = oja.map(|_| self.params.clone());
             self.optimizer
