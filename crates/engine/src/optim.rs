@@ -170,7 +170,8 @@ impl Optimizer {
     ///
     /// On the CPU backend, where a tensor's buffer is host memory, each parameter is
     /// updated in one pass over its buffers ([`fused`]); elsewhere (WebGPU) as a chain of
-    /// tensor operations. Both compute the same formulas in the same order.
+    /// tensor operations. Both compute the same formulas in the same order (the host takes
+    /// the hyper-parameters as `f32`, so results agree to rounding, not bit for bit).
     pub fn step(
         &mut self,
         params: &mut [Tensor<1>],
@@ -192,17 +193,17 @@ impl Optimizer {
         self.steps = self.steps.saturating_add(1);
         for (i, grad) in grads.into_iter().enumerate() {
             let Some(g) = grad else { continue };
-            if i >= params.len() {
+            let Some(param) = params.get_mut(i) else {
                 continue;
-            }
-            // Moved out (an empty tensor in its place), so that on the CPU its buffer has
-            // one owner and is updated without a copy.
-            let w = std::mem::replace(&mut params[i], Tensor::empty([0], &g.device()));
+            };
             let mask = masks.get(i).and_then(Option::as_ref);
-            params[i] = if on_host(&w.device()) {
+            *param = if on_host(&param.device()) {
+                // Moved out (an empty tensor in its place), so that its buffer has one
+                // owner and is updated without a copy.
+                let w = std::mem::replace(param, Tensor::empty([0], &g.device()));
                 self.update_on_host(i, w, g, mask)
             } else {
-                self.update_with_tensors(i, w, g, mask)
+                self.update_with_tensors(i, param.clone(), g, mask)
             };
         }
     }
@@ -279,8 +280,7 @@ impl Optimizer {
         let g = host_values(g);
         let mask = mask.map(|m| host_values(m.clone()));
         let weight_decay = self.spec.weight_decay() as f32;
-        let started = self.first[i].is_some();
-        // Moments start at zero, as PyTorch's do.
+        // Moments start at zero, as PyTorch's do (so the first momentum buffer is `g`).
         let mut first = match self.first[i].take() {
             Some(t) => host_values(t),
             None if self.spec.keeps_first_moment() => vec![0.0; n],
@@ -292,7 +292,6 @@ impl Optimizer {
                     lr: lr as f32,
                     momentum: momentum as f32,
                     weight_decay,
-                    started,
                 };
                 update.apply(&mut w, &g, &mut first, mask.as_deref());
                 if momentum > 0.0 {
@@ -345,8 +344,6 @@ mod fused {
         pub(super) lr: f32,
         pub(super) momentum: f32,
         pub(super) weight_decay: f32,
-        /// Whether the momentum buffer holds a previous step's value.
-        pub(super) started: bool,
     }
 
     impl Sgd {
@@ -361,11 +358,7 @@ mod fused {
                 let keep = mask.map_or(1.0, |m| m[j]);
                 let mut grad = g[j] * keep + self.weight_decay * w[j];
                 if self.momentum > 0.0 {
-                    grad = if self.started {
-                        buf[j] * self.momentum + grad
-                    } else {
-                        grad
-                    };
+                    grad += buf[j] * self.momentum;
                     buf[j] = grad;
                 }
                 w[j] = (w[j] - grad * self.lr) * keep;

@@ -25,8 +25,8 @@ fn kwta_via(x: Tensor<2>, k: usize, on_host: bool) -> Tensor<2> {
     let values = x.clone().inner();
     let device = values.device();
     let mask = if on_host {
-        // On the CPU a partial selection per row on the host is several times faster
-        // than the backend's top-k, which sorts each row completely.
+        // On the CPU a partial selection per row on the host does less work than the
+        // backend's top-k, which sorts each row completely.
         kwta_mask_on_host(values, batch, units, k)
     } else {
         let (_, winners) = values.topk_with_indices(k, 1);
