@@ -66,6 +66,28 @@ describe("with WebGPU (SwiftShader)", () => {
     await close();
   });
 
+  test("the Continual panel's paper settings fill in the form and bring the defaults back", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.goto(server.url + "#/continual");
+    const panel = page.locator('[data-testid="panel-continual"]');
+    await panel.locator('[data-testid="preset-split_cnn"]').waitFor();
+    const field = (key) => panel.locator(`[data-testid="field-${key}"]`);
+    assert.equal(await field("dataset").inputValue(), "mnist");
+    await panel.locator('[data-testid="preset-split_cnn"]').click();
+    assert.equal(await field("dataset").inputValue(), "fashion-mnist");
+    assert.equal(await field("model").inputValue(), "conv2");
+    assert.equal(await field("sequence").inputValue(), "split");
+    assert.equal(await field("conv_kwta").inputValue(), "0.2");
+    assert.equal(await panel.locator('[data-testid^="error-"]').count(), 0, "the preset is a valid form");
+    await panel.locator('[data-testid="preset-permuted_mlp"]').click();
+    assert.equal(await field("dataset").inputValue(), "mnist");
+    assert.equal(await field("model").inputValue(), "mlp");
+    assert.equal(await field("conv_kwta").inputValue(), "");
+    await waitForStartup(page);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
   test("switching to the CPU is remembered across a reload", async () => {
     const { page, errors, close } = await openPage(browser);
     await page.goto(server.url);

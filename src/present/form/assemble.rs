@@ -294,6 +294,9 @@ pub(super) fn continual(r: &mut Reader<'_>) -> Vec<Planned> {
             }
             ModelSpec::Cnn(c) => {
                 c.kwta = k;
+                c.conv_kwta = k
+                    .and(r.number("conv_kwta"))
+                    .map(|fraction| KwtaSpec { fraction });
                 c.dendrites = d;
             }
         }

@@ -388,6 +388,14 @@ pub fn fields(tab: Tab) -> Vec<Field> {
                 ),
                 field(
                     M,
+                    "conv_kwta",
+                    "k-WTA in convolutions: fraction active",
+                    optional(0.01, 1.0, false),
+                    "",
+                    "For CNNs: k-WTA over each convolution's feature map too (Bain: 20%); empty = none.",
+                ),
+                field(
+                    M,
                     "sparsity",
                     "Weight sparsity",
                     num(0.0, 0.99),
@@ -499,6 +507,15 @@ pub fn fields(tab: Tab) -> Vec<Field> {
     out
 }
 
+/// The one-click settings a panel offers (none for most).
+pub fn presets(tab: Tab) -> &'static [Preset] {
+    match tab {
+        Tab::Continual => CONTINUAL_PRESETS,
+        Tab::Plasticity => PLASTICITY_PRESETS,
+        _ => &[],
+    }
+}
+
 /// A one-click setting: `(id, label, [(key, value)])`.
 pub type Preset = (
     &'static str,
@@ -550,6 +567,74 @@ pub const PLASTICITY_PRESETS: &[Preset] = &[
             ("eval_every", "20"),
             ("formulation", "authors"),
             ("eta", "0.01"),
+        ],
+    ),
+];
+
+/// The paper settings the Continual panel offers: the default permuted-MNIST comparison
+/// of MLPs (Iyer et al., at browser scale), and split Fashion-MNIST with CNNs, the browser
+/// form of `presets::continual_split_cnn(_, true)` (Bain's CNN extension; the form test
+/// checks they build the same networks and recipe).
+pub const CONTINUAL_PRESETS: &[Preset] = &[
+    (
+        "permuted_mlp",
+        "Permuted MNIST, MLPs (Iyer et al.)",
+        &[
+            ("dataset", "mnist"),
+            ("train_samples", "2000"),
+            ("test_samples", "1000"),
+            ("normalize", "true"),
+            ("model", "mlp"),
+            ("hidden", "512, 512"),
+            ("optimizer", "adam"),
+            ("lr", "0.001"),
+            ("batch", "64"),
+            ("epochs", "2"),
+            ("sequence", "permuted"),
+            ("tasks", "5"),
+            ("context", "true_task"),
+            ("m_dense", "true"),
+            ("m_sparse", "false"),
+            ("m_kwta", "false"),
+            ("m_kwta_sparse", "true"),
+            ("m_dendrites", "true"),
+            ("kwta", "0.1"),
+            ("conv_kwta", ""),
+            ("sparsity", "0.5"),
+            ("sparse_conv", "true"),
+            ("sparse_output", "true"),
+            ("reset_optimizer", "true"),
+            ("gating", "abs_max"),
+        ],
+    ),
+    (
+        "split_cnn",
+        "Split Fashion-MNIST, CNNs (Bain)",
+        &[
+            ("dataset", "fashion-mnist"),
+            ("train_samples", "10000"),
+            ("test_samples", "2000"),
+            ("normalize", "true"),
+            ("model", "conv2"),
+            ("hidden", "256, 256"),
+            ("optimizer", "adam"),
+            ("lr", "0.001"),
+            ("batch", "64"),
+            ("epochs", "3"),
+            ("sequence", "split"),
+            ("context", "true_task"),
+            ("m_dense", "true"),
+            ("m_sparse", "false"),
+            ("m_kwta", "false"),
+            ("m_kwta_sparse", "true"),
+            ("m_dendrites", "true"),
+            ("kwta", "0.1"),
+            ("conv_kwta", "0.2"),
+            ("sparsity", "0.5"),
+            ("sparse_conv", "false"),
+            ("sparse_output", "false"),
+            ("reset_optimizer", "true"),
+            ("gating", "abs_max"),
         ],
     ),
 ];

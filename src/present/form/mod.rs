@@ -37,7 +37,7 @@ mod tests;
 use assemble::*;
 
 pub use assemble::{CNN_CHANNELS, CONTINUAL_METHODS, FEATURES};
-pub use fields::{PLASTICITY_PRESETS, Preset, fields};
+pub use fields::{CONTINUAL_PRESETS, PLASTICITY_PRESETS, Preset, fields, presets};
 pub use restore::{prune_preview, values_from_config};
 
 /// What a field accepts.

@@ -121,6 +121,12 @@ pub fn values_from_config(tab: Tab, config: &ExperimentConfig) -> Values {
             if let Some(k) = model_kwta {
                 set("kwta", fmt(k.fraction));
             }
+            if let ModelSpec::Cnn(c) = &config.model {
+                set(
+                    "conv_kwta",
+                    c.conv_kwta.map_or(String::new(), |k| fmt(k.fraction)),
+                );
+            }
             if s.weight_sparsity > 0.0 {
                 set("sparsity", fmt(s.weight_sparsity));
             }

@@ -99,6 +99,44 @@ fn the_plasticity_presets_match_the_engines_reference_settings() {
     }
 }
 
+/// `tab`'s defaults with preset `id` applied.
+fn with_preset(tab: Tab, id: &str) -> Values {
+    let (_, _, pairs) = presets(tab)
+        .iter()
+        .find(|p| p.0 == id)
+        .expect("preset exists");
+    let mut v = defaults(tab);
+    for (key, value) in *pairs {
+        assert!(v.contains_key(*key), "{id}: {key} is not a field");
+        v.insert((*key).into(), (*value).into());
+    }
+    v
+}
+
+#[test]
+fn the_continual_presets_are_the_default_and_the_engines_cnn_sequence() {
+    use bioplay_engine::experiment::presets::{self, CnnMethod};
+    assert_eq!(
+        with_preset(Tab::Continual, "permuted_mlp"),
+        defaults(Tab::Continual),
+        "the permuted-MNIST preset brings the defaults back"
+    );
+    let planned = build(Tab::Continual, &with_preset(Tab::Continual, "split_cnn")).expect("builds");
+    assert_eq!(planned.len(), CnnMethod::ALL.len());
+    for (p, method) in planned.iter().zip(CnnMethod::ALL) {
+        let reference = presets::continual_split_cnn(method, true);
+        assert_eq!(p.config.model, reference.model, "{method:?}");
+        assert_eq!(p.config.train, reference.train, "{method:?}");
+        // The panels hold out a sixth of the images, the engine's presets a fifth.
+        let data = DataSpec {
+            test_fraction: reference.data.test_fraction,
+            ..p.config.data.clone()
+        };
+        assert_eq!(data, reference.data, "{method:?}");
+        assert_eq!(p.config.experiment, reference.experiment, "{method:?}");
+    }
+}
+
 #[test]
 fn continual_builds_one_config_per_method() {
     let mut v = defaults(Tab::Continual);
@@ -135,6 +173,7 @@ fn configs_round_trip_through_the_form() {
             ("m_dense", "false"),
             ("m_dendrites", "true"),
             ("gating", "max"),
+            ("conv_kwta", "0.3"),
             ("normalize", "false"),
             ("formulation", "authors"),
             ("eta", "0.002"),

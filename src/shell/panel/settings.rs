@@ -1,5 +1,5 @@
 //! The settings side of a panel: the form (checked as you type, each problem next to its
-//! field), the Plasticity presets, the Prune schedule preview, the noise preview and the
+//! field), the panels' one-click paper settings, the Prune schedule preview, the noise preview and the
 //! custom-dataset upload.
 
 use super::*;
@@ -20,7 +20,7 @@ pub(super) fn SettingsForm(tab: Tab) -> impl IntoView {
     let form_problem = move || problems.with(|p| p.get("").cloned());
     view! {
         <form class="form" data-testid="settings" on:submit=|ev| ev.prevent_default()>
-            {(tab == Tab::Plasticity).then(|| view! { <PlasticityPresets /> })}
+            {(!form::presets(tab).is_empty()).then(|| view! { <Presets tab /> })}
             {groups
                 .into_iter()
                 .map(|(group, fields)| {
@@ -114,22 +114,22 @@ pub(super) fn FieldInput(tab: Tab, field: Field, problems: Memo<form::Problems>)
     }
 }
 
-/// The Plasticity panel's one-click paper settings.
+/// A panel's one-click paper settings ([`form::presets`]).
 #[component]
-pub(super) fn PlasticityPresets() -> impl IntoView {
+pub(super) fn Presets(tab: Tab) -> impl IntoView {
     let store = use_store();
     view! {
-        <div class="presets">
+        <div class="presets" data-testid="presets">
             <span>"Paper settings: "</span>
-            {form::PLASTICITY_PRESETS
+            {form::presets(tab)
                 .iter()
                 .map(|(id, label, pairs)| {
                     let apply = move |_| {
-                        let mut values = store.values(Tab::Plasticity);
+                        let mut values = store.values(tab);
                         for (k, v) in pairs.iter() {
                             values.insert((*k).to_owned(), (*v).to_owned());
                         }
-                        store.set_values(Tab::Plasticity, values);
+                        store.set_values(tab, values);
                     };
                     view! {
                         <button type="button" class="chip" data-testid=format!("preset-{id}") on:click=apply>
