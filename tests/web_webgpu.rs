@@ -141,7 +141,7 @@ async fn train_a_few_steps(
         epochs: 1,
         oja: None,
     };
-    let mut trainer = Trainer::new(net, params, masks.clone(), train, device, 5);
+    let mut trainer = Trainer::new(net, params, masks.clone(), train, device, 5).expect("fits");
     let mut losses = Vec::new();
     for _ in 0..4 {
         let report = trainer.train(&samples, 5).await.expect("trains");

@@ -15,7 +15,7 @@ use crate::experiment::RunError;
 use crate::model::{ModelSpec, Network};
 use crate::optim::OptimizerSpec;
 use crate::prune::Masks;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::tensor_io::download_scalar;
 use crate::train::{Samples, TrainSpec, Trainer};
 
@@ -133,10 +133,10 @@ pub async fn run(
     let begin = Instant::now();
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
-    let params = net.init(&mut Rng::derive(SEED, 1), device);
+    let params = net.init(&mut Rng::stream(SEED, Stream::Init), device);
     let spec = train_spec(workload);
     let masks = Masks::dense(net.params());
-    let mut trainer = Trainer::new(net, params, masks, spec, device, SEED);
+    let mut trainer = Trainer::new(net, params, masks, spec, device, SEED)?;
     let split = dataset.split(1.0 / 6.0, SEED);
     let train = Samples::new(dataset, &split.train);
     trainer.train(&train, 1).await?;
@@ -193,14 +193,14 @@ pub struct BenchPlan {
 pub fn plan(workload: Workload, steps: usize, dataset: &Dataset) -> Result<BenchPlan, RunError> {
     let (rows, cols) = dataset.image_shape();
     let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
-    let values = net.init_values(&mut Rng::derive(SEED, 1));
+    let values = net.init_values(&mut Rng::stream(SEED, Stream::Init));
     let spec = train_spec(workload);
     let split = dataset.split(1.0 / 6.0, SEED);
     // A trainer on the CPU visits the samples in the same order as [`run`]'s.
     let cpu = crate::device::cpu();
     let params = crate::tensor_io::upload_params(values.clone(), &cpu);
     let masks = Masks::dense(net.params());
-    let mut trainer = Trainer::new(net.clone(), params, masks, spec, &cpu, SEED);
+    let mut trainer = Trainer::new(net.clone(), params, masks, spec, &cpu, SEED)?;
     let batches = (0..=steps)
         .map(|_| {
             let positions = trainer.next_positions(split.train.len());

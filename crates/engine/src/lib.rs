@@ -16,6 +16,7 @@ pub mod experiment;
 pub mod model;
 pub mod oja;
 pub mod optim;
+pub mod params;
 pub mod probe;
 pub mod prune;
 pub mod rng;

@@ -12,6 +12,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, check_range};
+use crate::params::{Moments, ParamStore, Slot};
 use crate::tensor_io::upload_flat;
 
 /// An optimiser and its hyper-parameters.
@@ -132,26 +133,18 @@ impl OptimizerSpec {
     }
 }
 
-/// An optimiser's state for one network.
+/// An optimiser: its hyper-parameters and step count. The per-parameter moments live
+/// with the parameters, in the [`ParamStore`].
 #[derive(Debug, Clone)]
 pub struct Optimizer {
     spec: OptimizerSpec,
-    /// Per parameter: momentum buffer (SGD) or first moment (Adam).
-    first: Vec<Option<Tensor<1>>>,
-    /// Per parameter: second moment (Adam).
-    second: Vec<Option<Tensor<1>>>,
     steps: i32,
 }
 
 impl Optimizer {
-    /// Fresh state for `params` parameters.
-    pub fn new(spec: OptimizerSpec, params: usize) -> Self {
-        Optimizer {
-            spec,
-            first: vec![None; params],
-            second: vec![None; params],
-            steps: 0,
-        }
+    /// A fresh optimiser (its moments start empty in any store it steps).
+    pub fn new(spec: OptimizerSpec) -> Self {
+        Optimizer { spec, steps: 0 }
     }
 
     /// The hyper-parameters.
@@ -164,46 +157,42 @@ impl Optimizer {
         self.steps > 0
     }
 
-    /// One update of every parameter that has a gradient. `masks[i]`, when present, zeroes
-    /// the gradient of pruned weights (so they gather no momentum) and the weights
-    /// themselves after the step. All tensors are without autodiff.
+    /// One update of every parameter of `store` that has a gradient (`grads` in parameter
+    /// order). A parameter's mask, when it has one, zeroes the gradient of pruned weights
+    /// (so they gather no momentum) and the weights themselves after the step. All tensors
+    /// are without autodiff.
     ///
     /// On the CPU backend, where a tensor's buffer is host memory, each parameter is
     /// updated in one pass over its buffers ([`fused`]); elsewhere (WebGPU) as a chain of
     /// tensor operations. Both compute the same formulas in the same order (the host takes
     /// the hyper-parameters as `f32`, so results agree to rounding, not bit for bit).
-    pub fn step(
-        &mut self,
-        params: &mut [Tensor<1>],
-        grads: Vec<Option<Tensor<1>>>,
-        masks: &[Option<Tensor<1>>],
-    ) {
-        self.step_via(params, grads, masks, |device| *device == Device::flex());
+    pub fn step(&mut self, store: &mut ParamStore, grads: Vec<Option<Tensor<1>>>) {
+        self.step_via(store, grads, |device| *device == Device::flex());
     }
 
     /// [`Optimizer::step`], updating on the host where `on_host` says so (the tests run
     /// both paths on the CPU).
     fn step_via(
         &mut self,
-        params: &mut [Tensor<1>],
+        store: &mut ParamStore,
         grads: Vec<Option<Tensor<1>>>,
-        masks: &[Option<Tensor<1>>],
         on_host: fn(&Device) -> bool,
     ) {
         self.steps = self.steps.saturating_add(1);
-        for (i, grad) in grads.into_iter().enumerate() {
+        for (slot, grad) in store.slots_mut().zip(grads) {
             let Some(g) = grad else { continue };
-            let Some(param) = params.get_mut(i) else {
-                continue;
-            };
-            let mask = masks.get(i).and_then(Option::as_ref);
-            *param = if on_host(&param.device()) {
+            let Slot {
+                value,
+                mask,
+                moments,
+            } = slot;
+            *value = if on_host(&value.device()) {
                 // Moved out (an empty tensor in its place), so that its buffer has one
                 // owner and is updated without a copy.
-                let w = std::mem::replace(param, Tensor::empty([0], &g.device()));
-                self.update_on_host(i, w, g, mask)
+                let w = std::mem::replace(value, Tensor::empty([0], &g.device()));
+                self.update_on_host(moments, w, g, mask)
             } else {
-                self.update_with_tensors(i, param.clone(), g, mask)
+                self.update_with_tensors(moments, value.clone(), g, mask)
             };
         }
     }
@@ -214,8 +203,8 @@ impl Optimizer {
     }
 
     fn update_with_tensors(
-        &mut self,
-        i: usize,
+        &self,
+        moments: &mut Moments,
         w: Tensor<1>,
         mut g: Tensor<1>,
         mask: Option<&Tensor<1>>,
@@ -230,11 +219,11 @@ impl Optimizer {
         let updated = match self.spec {
             OptimizerSpec::Sgd { lr, momentum, .. } => {
                 if momentum > 0.0 {
-                    let buf = match self.first[i].take() {
+                    let buf = match moments.first.take() {
                         Some(buf) => buf * momentum + g,
                         None => g,
                     };
-                    self.first[i] = Some(buf.clone());
+                    moments.first = Some(buf.clone());
                     g = buf;
                 }
                 w - g * lr
@@ -246,16 +235,16 @@ impl Optimizer {
                 eps,
                 ..
             } => {
-                let m = match self.first[i].take() {
+                let m = match moments.first.take() {
                     Some(m) => m * beta1 + g.clone() * (1.0 - beta1),
                     None => g.clone() * (1.0 - beta1),
                 };
-                let v = match self.second[i].take() {
+                let v = match moments.second.take() {
                     Some(v) => v * beta2 + g.clone() * g * (1.0 - beta2),
                     None => g.clone() * g * (1.0 - beta2),
                 };
-                self.first[i] = Some(m.clone());
-                self.second[i] = Some(v.clone());
+                moments.first = Some(m.clone());
+                moments.second = Some(v.clone());
                 let (c1, c2) = self.corrections(beta1, beta2);
                 let step = (m / c1) / ((v / c2).sqrt() + eps);
                 w - step * lr
@@ -268,8 +257,8 @@ impl Optimizer {
     }
 
     fn update_on_host(
-        &mut self,
-        i: usize,
+        &self,
+        moments: &mut Moments,
         w: Tensor<1>,
         g: Tensor<1>,
         mask: Option<&Tensor<1>>,
@@ -281,7 +270,7 @@ impl Optimizer {
         let mask = mask.map(|m| host_values(m.clone()));
         let weight_decay = self.spec.weight_decay() as f32;
         // Moments start at zero, as PyTorch's do (so the first momentum buffer is `g`).
-        let mut first = match self.first[i].take() {
+        let mut first = match moments.first.take() {
             Some(t) => host_values(t),
             None if self.spec.keeps_first_moment() => vec![0.0; n],
             None => Vec::new(),
@@ -295,7 +284,7 @@ impl Optimizer {
                 };
                 update.apply(&mut w, &g, &mut first, mask.as_deref());
                 if momentum > 0.0 {
-                    self.first[i] = Some(upload_flat(first, &device));
+                    moments.first = Some(upload_flat(first, &device));
                 }
             }
             OptimizerSpec::Adam {
@@ -305,7 +294,8 @@ impl Optimizer {
                 eps,
                 ..
             } => {
-                let mut second = self.second[i]
+                let mut second = moments
+                    .second
                     .take()
                     .map_or_else(|| vec![0.0; n], host_values);
                 let (c1, c2) = self.corrections(beta1, beta2);
@@ -319,8 +309,8 @@ impl Optimizer {
                     weight_decay,
                 };
                 update.apply(&mut w, &g, &mut first, &mut second, mask.as_deref());
-                self.first[i] = Some(upload_flat(first, &device));
-                self.second[i] = Some(upload_flat(second, &device));
+                moments.first = Some(upload_flat(first, &device));
+                moments.second = Some(upload_flat(second, &device));
             }
         }
         upload_flat(w, &device)
@@ -452,18 +442,37 @@ mod fused {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tensor_io::{download, upload_flat};
+    use crate::model::{ParamInfo, ParamRole};
+    use crate::prune::Masks;
+    use crate::tensor_io::upload_flat;
     use pollster::block_on;
+
+    /// Bias-like parameters of these lengths, for a store without a network.
+    fn infos(lengths: &[usize]) -> Vec<ParamInfo> {
+        lengths
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ParamInfo {
+                name: format!("p{i}"),
+                shape: vec![*n],
+                role: ParamRole::Bias,
+                fan_in: 1,
+                input_density: 1.0,
+            })
+            .collect()
+    }
 
     fn run(spec: OptimizerSpec, steps: usize) -> Vec<f32> {
         let device = crate::device::cpu();
-        let mut params = vec![upload_flat(vec![1.0, -2.0], &device)];
-        let mut opt = Optimizer::new(spec, 1);
+        let values = vec![upload_flat(vec![1.0, -2.0], &device)];
+        let mut store =
+            ParamStore::new(&infos(&[2]), values, Masks::default(), &device).expect("fits");
+        let mut opt = Optimizer::new(spec);
         for _ in 0..steps {
             let g = upload_flat(vec![0.5, 0.25], &device);
-            opt.step(&mut params, vec![Some(g)], &[None]);
+            opt.step(&mut store, vec![Some(g)]);
         }
-        block_on(download(params.remove(0))).expect("read")
+        block_on(store.read()).expect("read").remove(0)
     }
 
     fn close(a: &[f32], b: &[f64]) {
@@ -500,21 +509,16 @@ mod tests {
         let device = crate::device::cpu();
         let mut rng = crate::rng::Rng::new(11);
         let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal() as f32).collect() };
-        let mask_values: Vec<f32> = (0..40)
-            .map(|i| if i % 3 == 0 { 0.0 } else { 1.0 })
-            .collect();
-        let first: Vec<f32> = draw(40)
-            .iter()
-            .zip(&mask_values)
-            .map(|(w, m)| w * m)
-            .collect();
-        let mut params = vec![
-            upload_flat(first, &device),
+        let keep: Vec<bool> = (0..40).map(|i| i % 3 != 0).collect();
+        let values = vec![
+            upload_flat(draw(40), &device),
             upload_flat(draw(25), &device),
             upload_flat(draw(7), &device),
         ];
-        let masks = vec![Some(upload_flat(mask_values, &device)), None, None];
-        let mut opt = Optimizer::new(spec, 3);
+        let masks = Masks(vec![Some(keep), None, None]);
+        let mut store =
+            ParamStore::new(&infos(&[40, 25, 7]), values, masks, &device).expect("fits");
+        let mut opt = Optimizer::new(spec);
         let path: fn(&Device) -> bool = if on_host { |_| true } else { |_| false };
         for step in 0..steps {
             let grads = vec![
@@ -522,12 +526,9 @@ mod tests {
                 Some(upload_flat(draw(25), &device)),
                 (step == 0).then(|| upload_flat(draw(7), &device)),
             ];
-            opt.step_via(&mut params, grads, &masks, path);
+            opt.step_via(&mut store, grads, path);
         }
-        params
-            .into_iter()
-            .map(|p| block_on(download(p)).expect("read"))
-            .collect()
+        block_on(store.read()).expect("read")
     }
 
     #[test]

@@ -7,6 +7,46 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
+/// The random streams of a run: each part of an experiment draws from its own stream of
+/// the run's seed ([`Rng::stream`]), so changing one part (more epochs, another control)
+/// leaves the numbers of the others alone. The stream numbers are those of earlier
+/// releases, so a seed still gives the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Initial weights.
+    Init,
+    /// Fixed random weight masks (continual learning's weight sparsity).
+    Masks,
+    /// The order the trainer visits samples in.
+    DataOrder,
+    /// The pixel permutation of permuted task `task` (counted from 0).
+    Permutation {
+        /// The task.
+        task: usize,
+    },
+    /// IMP's control `index` (random re-initialisation or random mask; fewer than 16) in
+    /// pruning round `round`.
+    Control {
+        /// The pruning round.
+        round: usize,
+        /// The control's position in the experiment's list.
+        index: usize,
+    },
+}
+
+impl Stream {
+    /// The ChaCha stream number.
+    pub fn id(self) -> u64 {
+        match self {
+            Stream::Init => 1,
+            Stream::Masks => 2,
+            Stream::DataOrder => 0x0DA7A,
+            Stream::Permutation { task } => 5000 + task as u64,
+            Stream::Control { round, index } => 1000 + (round * 16 + index) as u64,
+        }
+    }
+}
+
 /// The engine's random number generator.
 #[derive(Debug, Clone)]
 pub struct Rng(ChaCha8Rng);
@@ -56,6 +96,11 @@ impl Rng {
         Rng(rng)
     }
 
+    /// The generator of `stream` for a run with `seed`.
+    pub fn stream(seed: u64, stream: Stream) -> Self {
+        Rng::derive(seed, stream.id())
+    }
+
     /// Shuffles `items` in place (Fisher-Yates).
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -68,6 +113,24 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_stream_of_a_valid_run_is_distinct_and_keeps_its_number() {
+        // The numbers of earlier releases (same seed, same run).
+        assert_eq!(Stream::Init.id(), 1);
+        assert_eq!(Stream::Masks.id(), 2);
+        assert_eq!(Stream::DataOrder.id(), 0x0DA7A);
+        assert_eq!(Stream::Permutation { task: 3 }.id(), 5003);
+        assert_eq!(Stream::Control { round: 2, index: 1 }.id(), 1033);
+        // Distinct over what configs allow: 100 tasks, 100 rounds, fewer than 16 controls.
+        let mut all = vec![Stream::Init, Stream::Masks, Stream::DataOrder];
+        all.extend((0..100).map(|task| Stream::Permutation { task }));
+        for round in 0..=100 {
+            all.extend((0..16).map(|index| Stream::Control { round, index }));
+        }
+        let ids: std::collections::HashSet<u64> = all.iter().map(|s| s.id()).collect();
+        assert_eq!(ids.len(), all.len());
+    }
 
     #[test]
     fn normal_has_zero_mean_and_unit_variance() {

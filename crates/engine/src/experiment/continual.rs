@@ -14,7 +14,7 @@ use crate::config::{ConfigError, check_count, check_range};
 use crate::data::{Dataset, Normalization};
 use crate::model::Network;
 use crate::prune::{MaskScope, Masks};
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::train::{ContextSource, Samples, Trainer, mean_input};
 
 /// How the tasks are made from one dataset.
@@ -164,7 +164,7 @@ fn tasks(
             Sequence::Permuted { .. } => {
                 let permutation = (t > 0).then(|| {
                     let mut p: Vec<usize> = (0..features).collect();
-                    Rng::derive(seed, 5000 + t as u64).shuffle(&mut p);
+                    Rng::stream(seed, Stream::Permutation { task: t }).shuffle(&mut p);
                     p
                 });
                 (train.to_vec(), test.to_vec(), permutation)
@@ -253,12 +253,12 @@ pub async fn run<H: Host>(
                 conv: spec.sparse_conv,
                 output: spec.sparse_output,
             },
-            &mut Rng::derive(config.seed, 2),
+            &mut Rng::stream(config.seed, Stream::Masks),
         )
     } else {
         Masks::dense(net.params())
     };
-    let params = net.init_masked(&mut Rng::derive(config.seed, 1), &masks, device);
+    let params = net.init_masked(&mut Rng::stream(config.seed, Stream::Init), &masks, device);
     let mut trainer = Trainer::new(
         net.clone(),
         params,
@@ -266,7 +266,7 @@ pub async fn run<H: Host>(
         config.train,
         device,
         config.seed,
-    );
+    )?;
     let contexts: Vec<ContextSource> = tasks
         .iter()
         .map(|t| ContextSource::Fixed(t.prototype.clone()))

@@ -18,7 +18,7 @@ use crate::prune::{
     GrayImage, LayerSparsity, Masks, PruneSpec, first_layer_mask_image, first_layer_weight_image,
     prune_round,
 };
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::tensor_io::upload_params;
 use crate::train::{Samples, Trainer};
 
@@ -248,7 +248,7 @@ pub(crate) async fn run_in<H: Host>(
     };
     let rounds = spec.planned_rounds();
 
-    let init_values = net.init_values(&mut Rng::derive(config.seed, 1));
+    let init_values = net.init_values(&mut Rng::stream(config.seed, Stream::Init));
     let mut masks = Masks::dense(net.params());
     let mut rewind_values: Option<Vec<Vec<f32>>> = None;
     let mut current_values = init_values.clone();
@@ -275,7 +275,7 @@ pub(crate) async fn run_in<H: Host>(
             config.train,
             device,
             config.seed.wrapping_add(round as u64),
-        );
+        )?;
         tracker.phase(format!(
             "round {round} of {}: {}",
             rounds - 1,
@@ -309,15 +309,15 @@ pub(crate) async fn run_in<H: Host>(
             fit: ticket,
         }];
         for (c, control) in spec.controls.iter().enumerate() {
-            let stream = 1000 + (round * 16 + c) as u64;
+            let stream = Stream::Control { round, index: c };
             let (values, control_masks) = match control {
                 Control::RandomReinit => (
-                    net.init_values(&mut Rng::derive(config.seed, stream)),
+                    net.init_values(&mut Rng::stream(config.seed, stream)),
                     masks.clone(),
                 ),
                 Control::RandomMask => (
                     init_values.clone(),
-                    masks.shuffled(net.params(), &mut Rng::derive(config.seed, stream)),
+                    masks.shuffled(net.params(), &mut Rng::stream(config.seed, stream)),
                 ),
             };
             let mut trainer = Trainer::new(
@@ -327,7 +327,7 @@ pub(crate) async fn run_in<H: Host>(
                 config.train,
                 device,
                 config.seed.wrapping_add(round as u64),
-            );
+            )?;
             tracker.phase(format!(
                 "round {round} of {}: {}",
                 rounds - 1,

@@ -15,7 +15,7 @@ use crate::data::Dataset;
 use crate::model::{Network, ParamRole};
 use crate::oja::OjaSpec;
 use crate::prune::Masks;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::tensor_io::download;
 use crate::train::{Samples, Trainer};
 
@@ -88,7 +88,7 @@ async fn one_run<H: Host>(
     let net = Network::new(&config.model, rows, cols, dataset.classes())?;
     let mut train_spec = config.train;
     train_spec.oja = with_oja.then_some(spec.oja);
-    let params = net.init(&mut Rng::derive(config.seed, 1), device);
+    let params = net.init(&mut Rng::stream(config.seed, Stream::Init), device);
     let mut trainer = Trainer::new(
         net.clone(),
         params,
@@ -96,7 +96,7 @@ async fn one_run<H: Host>(
         train_spec,
         device,
         config.seed,
-    );
+    )?;
     let (total, every) = schedule(config, split.train.len(), spec.eval_every);
     let mut combined = FitResult::empty();
     let mut norms = vec![(0, row_norms(&net, &trainer).await?)];

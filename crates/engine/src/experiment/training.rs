@@ -8,7 +8,7 @@ use crate::config::{ConfigError, check_count};
 use crate::data::Dataset;
 use crate::model::Network;
 use crate::prune::Masks;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::train::{ContextSource, Samples, Trainer, mean_input};
 
 /// What to measure while training one network.
@@ -109,9 +109,9 @@ pub async fn run<H: Host>(
     let evals = steps.div_ceil(eval_every);
     let total = steps + evals * eval_cost(split.test.len(), config.train.batch_size);
     let mut tracker = Tracker::new(host, total);
-    let params = net.init(&mut Rng::derive(config.seed, 1), device);
+    let params = net.init(&mut Rng::stream(config.seed, Stream::Init), device);
     let masks = Masks::dense(net.params());
-    let mut trainer = Trainer::new(net, params, masks, config.train, device, config.seed);
+    let mut trainer = Trainer::new(net, params, masks, config.train, device, config.seed)?;
     let train = Samples {
         context: context.as_ref(),
         ..Samples::new(dataset, &split.train).normalized(norm)

@@ -2,8 +2,9 @@
 //! and active dendrites.
 //!
 //! A [`Network`] is the architecture only; its parameters are a plain list of flat tensors
-//! ([`Params`]) that the trainer, the optimiser, the pruner and Oja's rule all work on
-//! directly. Keeping parameters as data rather than inside Burn modules is what lets a mask
+//! ([`Params`], kept with their masks and optimiser moments in a
+//! [`ParamStore`](crate::params::ParamStore)) that the trainer, the optimiser, the pruner
+//! and Oja's rule all work on directly. Keeping parameters as data rather than inside Burn modules is what lets a mask
 //! stay applied through any optimiser, a round of pruning rewind to the initial weights, and
 //! Oja's term be added to the backprop update, without a mapper for each.
 //!
@@ -19,6 +20,7 @@ use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
 
+use crate::params::{ParamId, check_values};
 use crate::prune::Masks;
 use crate::rng::Rng;
 use crate::tensor_io::upload_params;
@@ -86,8 +88,8 @@ pub type Params = Vec<Tensor<1>>;
 #[derive(Debug, Clone)]
 enum Layer {
     Conv {
-        weight: usize,
-        bias: usize,
+        weight: ParamId,
+        bias: ParamId,
         /// Input (channels, height, width).
         input: (usize, usize, usize),
         out_channels: usize,
@@ -99,15 +101,15 @@ enum Layer {
         out: (usize, usize, usize),
     },
     Dense {
-        weight: usize,
-        bias: Option<usize>,
+        weight: ParamId,
+        bias: Option<ParamId>,
         activation: Activation,
         inputs: usize,
         outputs: usize,
         /// Hidden layers have an activation; the output layer gives logits.
         hidden: bool,
         kwta: Option<usize>,
-        dendrites: Option<(usize, DendriteSpec)>,
+        dendrites: Option<(ParamId, DendriteSpec)>,
     },
 }
 
@@ -115,8 +117,8 @@ enum Layer {
 /// All are without autodiff.
 #[derive(Debug, Clone)]
 pub struct DenseRecord {
-    /// Index of the layer's weight in [`Params`].
-    pub weight: usize,
+    /// The layer's weight.
+    pub weight: ParamId,
     /// The layer's input, `[batch, inputs]`.
     pub input: Tensor<2>,
     /// `x W + b`, `[batch, outputs]`.
@@ -158,6 +160,42 @@ pub enum ModelError {
         size: usize,
         /// Shape given.
         got: [usize; 2],
+    },
+    /// The parameters are not this network's: too many or too few.
+    #[error("the network has {expected} parameter tensors, got {got}")]
+    ParamCount {
+        /// Parameters of the network.
+        expected: usize,
+        /// Parameters given.
+        got: usize,
+    },
+    /// A parameter has the wrong number of values.
+    #[error("parameter {name} should have {expected} values, got {got}")]
+    ParamSize {
+        /// The parameter, e.g. `fc1.weight`.
+        name: String,
+        /// Values of the parameter.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// More masks than parameters.
+    #[error("the network has {expected} parameters, got {got} masks")]
+    MaskCount {
+        /// Parameters of the network.
+        expected: usize,
+        /// Masks given.
+        got: usize,
+    },
+    /// A mask does not fit its parameter.
+    #[error("the mask of {name} should have {expected} entries, got {got}")]
+    MaskSize {
+        /// The parameter, e.g. `fc1.weight`.
+        name: String,
+        /// Values of the parameter.
+        expected: usize,
+        /// Entries of the mask.
+        got: usize,
     },
     /// The image does not survive the convolutions and pools.
     #[error("a {height}x{width} input is too small for this CNN ({what})")]
@@ -207,7 +245,7 @@ impl Network {
                 fan_in,
                 input_density,
             });
-            params.len() - 1
+            ParamId::new(params.len() - 1)
         };
         let mut features = height * width;
         let (hidden_kwta, dendrites) = match spec {
@@ -345,6 +383,16 @@ impl Network {
         &self.params
     }
 
+    /// One parameter.
+    pub fn param(&self, id: ParamId) -> &ParamInfo {
+        &self.params[id.index()]
+    }
+
+    /// Every parameter's id, in order.
+    pub fn param_ids(&self) -> impl Iterator<Item = ParamId> + use<> {
+        (0..self.params.len()).map(ParamId::new)
+    }
+
     /// Values per input sample.
     pub fn input_size(&self) -> usize {
         self.height * self.width
@@ -443,7 +491,8 @@ impl Network {
     /// Runs the network on `x` (`[batch, input_size]`). `context` (`[batch, context_size]`,
     /// or `[1, context_size]` when every sample has the same one) is needed when the
     /// network has dendrites. With `record`,
-    /// the result holds each dense layer's input and outputs (for Oja's rule).
+    /// the result holds each dense layer's input and outputs (for Oja's rule). `params`
+    /// must be this network's ([`ModelError::ParamCount`], [`ModelError::ParamSize`]).
     pub fn forward(
         &self,
         params: &[Tensor<1>],
@@ -451,6 +500,7 @@ impl Network {
         context: Option<&Tensor<2>>,
         record: bool,
     ) -> Result<Forward, ModelError> {
+        check_values(&self.params, params)?;
         let [batch, got] = x.dims();
         if got != self.input_size() {
             return Err(ModelError::InputSize {
@@ -473,7 +523,8 @@ impl Network {
         // as `[batch, channels, height, width]` (a reshape is free).
         let mut flat = x;
         let mut records = Vec::new();
-        let shape = |i: usize| -> &[usize] { &self.params[i].shape };
+        let shape = |id: ParamId| -> &[usize] { &self.param(id).shape };
+        let value = |id: ParamId| params[id.index()].clone();
         for layer in &self.layers {
             match layer {
                 Layer::Conv {
@@ -488,16 +539,12 @@ impl Network {
                     out: (c, h, w),
                 } => {
                     let input = flat.reshape([batch, *in_channels, *in_h, *in_w]);
-                    let w4 = params[*weight].clone().reshape([
-                        *out_channels,
-                        *in_channels,
-                        *kernel,
-                        *kernel,
-                    ]);
+                    let w4 =
+                        value(*weight).reshape([*out_channels, *in_channels, *kernel, *kernel]);
                     let mut y = relu(conv2d(
                         input,
                         w4,
-                        Some(params[*bias].clone()),
+                        Some(value(*bias)),
                         ConvOptions::new([1, 1], [*padding, *padding], [1, 1], 1),
                     ));
                     if *pool {
@@ -518,17 +565,17 @@ impl Network {
                     kwta,
                     dendrites,
                 } => {
-                    let w = params[*weight].clone().reshape([*inputs, *outputs]);
+                    let w = value(*weight).reshape([*inputs, *outputs]);
                     let input = flat;
                     let mut pre = input.clone().matmul(w);
                     if let Some(bias) = bias {
-                        pre = pre + params[*bias].clone().reshape([1, *outputs]);
+                        pre = pre + value(*bias).reshape([1, *outputs]);
                     }
                     let mut y = pre.clone();
                     if *hidden {
                         if let (Some((segments, spec)), Some(context)) = (dendrites, context) {
                             let s = shape(*segments);
-                            let u = params[*segments].clone().reshape([s[0], s[1]]);
+                            let u = value(*segments).reshape([s[0], s[1]]);
                             y = ops::dendrite_gate(
                                 y,
                                 u,

@@ -91,6 +91,29 @@ fn bad_inputs_are_typed_errors() {
         Network::new(&ModelSpec::lenet5(), 4, 4, 10).err(),
         Some(ModelError::InputTooSmall { .. })
     ));
+    // Parameters of another network: a typed error, not an index out of bounds.
+    let context = upload(vec![0.0; 3], [1, 3], &device);
+    let x = upload(vec![0.0; 4], [1, 4], &device);
+    let other = Network::new(&ModelSpec::Mlp(MlpSpec::new(vec![4])), 2, 2, 3).expect("builds");
+    let fewer = other.init(&mut Rng::new(1), &device);
+    assert_eq!(
+        net.forward(&fewer, x.clone(), Some(&context), false).err(),
+        Some(ModelError::ParamCount {
+            expected: 5,
+            got: 4
+        })
+    );
+    let wider = Network::new(&ModelSpec::Mlp(MlpSpec::new(vec![5])), 2, 2, 3).expect("builds");
+    let mut resized = wider.init(&mut Rng::new(1), &device);
+    resized.insert(2, params[2].clone());
+    assert!(matches!(
+        net.forward(&resized, x, Some(&context), false).err(),
+        Some(ModelError::ParamSize {
+            expected: 16,
+            got: 20,
+            ..
+        })
+    ));
 }
 
 #[test]

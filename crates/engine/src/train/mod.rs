@@ -15,8 +15,9 @@ use crate::data::{Dataset, InputNoise, Normalization};
 use crate::model::{ModelError, Network, ParamRole, Params};
 use crate::oja::{self, OjaOutput, OjaSignal, OjaSpec};
 use crate::optim::{Optimizer, OptimizerSpec};
+use crate::params::ParamStore;
 use crate::prune::Masks;
-use crate::rng::Rng;
+use crate::rng::{Rng, Stream};
 use crate::tensor_io::{ReadError, download, download_scalar, upload};
 
 mod samples;
@@ -164,9 +165,7 @@ impl Evaluation {
 #[derive(Debug, Clone)]
 pub struct Trainer {
     net: Network,
-    params: Params,
-    masks: Masks,
-    device_masks: Vec<Option<Tensor<1>>>,
+    store: ParamStore,
     optimizer: Optimizer,
     spec: TrainSpec,
     device: Device,
@@ -178,7 +177,8 @@ pub struct Trainer {
 
 impl Trainer {
     /// A trainer for `net` starting from `params` (masks applied now), on `device`; `seed`
-    /// fixes the order in which samples are visited.
+    /// fixes the order in which samples are visited. Fails if `params` or `masks` do not
+    /// fit the network.
     pub fn new(
         net: Network,
         params: Params,
@@ -186,24 +186,20 @@ impl Trainer {
         spec: TrainSpec,
         device: &Device,
         seed: u64,
-    ) -> Self {
+    ) -> Result<Self, ModelError> {
         let device = device.clone().inner();
-        let n = net.params().len();
-        let mut trainer = Trainer {
+        let store = ParamStore::new(net.params(), params, masks, &device)?;
+        Ok(Trainer {
             net,
-            params,
-            masks: Masks::default(),
-            device_masks: vec![None; n],
-            optimizer: Optimizer::new(spec.optimizer, n),
+            store,
+            optimizer: Optimizer::new(spec.optimizer),
             spec,
             device,
-            rng: Rng::derive(seed, 0x0DA7A),
+            rng: Rng::stream(seed, Stream::DataOrder),
             order: Vec::new(),
             cursor: 0,
             steps: 0,
-        };
-        trainer.set_masks(masks);
-        trainer
+        })
     }
 
     /// The network.
@@ -212,13 +208,18 @@ impl Trainer {
     }
 
     /// The current parameters (without autodiff).
-    pub fn params(&self) -> &Params {
-        &self.params
+    pub fn params(&self) -> &[Tensor<1>] {
+        self.store.values()
+    }
+
+    /// The parameters with their masks and optimiser moments.
+    pub fn store(&self) -> &ParamStore {
+        &self.store
     }
 
     /// The masks.
     pub fn masks(&self) -> &Masks {
-        &self.masks
+        self.store.masks()
     }
 
     /// The training settings.
@@ -234,7 +235,8 @@ impl Trainer {
     /// Forgets the optimiser's state (momentum, Adam's moments and step count), as if it
     /// were made anew; the parameters stay. Continual learning does this between tasks.
     pub fn reset_optimizer(&mut self) {
-        self.optimizer = Optimizer::new(self.spec.optimizer, self.params.len());
+        self.optimizer = Optimizer::new(self.spec.optimizer);
+        self.store.reset_moments();
     }
 
     /// Whether the optimiser holds any state yet (false when new or just reset).
@@ -243,25 +245,13 @@ impl Trainer {
     }
 
     /// Replaces the masks and applies them to the parameters.
-    pub fn set_masks(&mut self, masks: Masks) {
-        let mut masks = masks;
-        masks.0.resize(self.params.len(), None);
-        self.device_masks = masks.to_device(&self.device);
-        for (p, m) in self.params.iter_mut().zip(&self.device_masks) {
-            if let Some(m) = m {
-                *p = p.clone() * m.clone();
-            }
-        }
-        self.masks = masks;
+    pub fn set_masks(&mut self, masks: Masks) -> Result<(), ModelError> {
+        self.store.set_masks(masks)
     }
 
     /// The parameters' values on the host, aligned with [`Network::params`].
     pub async fn read_params(&self) -> Result<Vec<Vec<f32>>, ReadError> {
-        let mut values = Vec::with_capacity(self.params.len());
-        for p in &self.params {
-            values.push(download(p.clone()).await?);
-        }
-        Ok(values)
+        self.store.read().await
     }
 
     /// The positions (into `samples.indices`) of the next batch, reshuffling per epoch.
@@ -293,7 +283,8 @@ impl Trainer {
             let positions = self.next_positions(samples.indices.len());
             let batch = host_batch(samples, &positions).upload(&self.net, &self.device);
             let leaves: Vec<Tensor<1>> = self
-                .params
+                .store
+                .values()
                 .iter()
                 .map(|p| p.clone().autodiff().require_grad())
                 .collect();
@@ -313,13 +304,12 @@ impl Trainer {
             // updates each buffer in place instead of copying it.
             drop(leaves);
             // Oja's term is computed at the weights the forward pass used.
-            let before = oja.map(|_| self.params.clone());
-            self.optimizer
-                .step(&mut self.params, grad, &self.device_masks);
+            let before = oja.map(|_| self.store.values().to_vec());
+            self.optimizer.step(&mut self.store, grad);
             if let (Some(spec), Some(before)) = (oja, before) {
                 for record in forward.dense {
-                    let i = record.weight;
-                    let info = &self.net.params()[i];
+                    let id = record.weight;
+                    let info = self.net.param(id);
                     let (inputs, outputs) = (info.shape[0], info.shape[1]);
                     let y = if info.role == ParamRole::OutputWeight {
                         match spec.output {
@@ -333,15 +323,12 @@ impl Trainer {
                             OjaSignal::PreActivation => record.pre_activation,
                         }
                     };
-                    let w = before[i].clone().reshape([inputs, outputs]);
+                    let w = before[id.index()].clone().reshape([inputs, outputs]);
                     let delta = oja::delta(w, record.input, y, spec.form)
                         .reshape([inputs * outputs])
                         * spec.eta;
-                    let updated = self.params[i].clone() + delta;
-                    self.params[i] = match &self.device_masks[i] {
-                        Some(m) => updated * m.clone(),
-                        None => updated,
-                    };
+                    let updated = self.store.value(id).clone() + delta;
+                    self.store.set(id, updated);
                 }
             }
             self.steps += 1;
@@ -370,7 +357,7 @@ impl Trainer {
 
     /// Accuracy and loss of the current parameters on `samples`.
     pub async fn evaluate(&self, samples: &Samples<'_>) -> Result<Evaluation, TrainError> {
-        evaluate(&self.net, &self.params, samples, &self.device).await
+        evaluate(&self.net, self.store.values(), samples, &self.device).await
     }
 
     /// The class probabilities (softmax of the logits) for each of `samples`, one
@@ -385,7 +372,7 @@ impl Trainer {
         let batch = host_batch(samples, &positions).upload(&self.net, &self.device);
         let logits = self
             .net
-            .forward(&self.params, batch.x, batch.context.as_ref(), false)?
+            .forward(self.store.values(), batch.x, batch.context.as_ref(), false)?
             .logits;
         let probabilities = burn::tensor::activation::softmax(logits, 1);
         let flat = download(probabilities).await?;

@@ -11,9 +11,9 @@ fn setup(spec: ModelSpec, train: TrainSpec, seed: u64) -> (Dataset, Trainer) {
     let data = Dataset::synthetic(200, 8, 4, 11);
     let device = crate::device::cpu();
     let net = Network::new(&spec, 8, 8, 4).expect("builds");
-    let params = net.init(&mut Rng::derive(seed, 1), &device);
+    let params = net.init(&mut Rng::stream(seed, Stream::Init), &device);
     let masks = Masks::dense(net.params());
-    let trainer = Trainer::new(net, params, masks, train, &device, seed);
+    let trainer = Trainer::new(net, params, masks, train, &device, seed).expect("fits");
     (data, trainer)
 }
 
@@ -79,7 +79,7 @@ fn assert_masked_weights_stay_zero(train: TrainSpec, spec: ModelSpec) {
         scope: PruneScope::LayerWise,
     };
     prune_round(&params, &values, &mut masks, &prune);
-    trainer.set_masks(masks.clone());
+    trainer.set_masks(masks.clone()).expect("fits");
     for steps in [1, 7, 30] {
         block_on(trainer.train(&samples, steps)).expect("trains");
         let values = block_on(trainer.read_params()).expect("reads");
