@@ -6,6 +6,8 @@
 //! is slimmed ([`slim`]): weight values and masks of pruned networks stay out (they are
 //! megabytes); the first layer's images are kept as small PNGs instead.
 
+use std::sync::Arc;
+
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentKind, ExperimentResult, LivePoint};
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +59,8 @@ pub struct RunImage {
 pub struct RunRecord {
     /// Unique within a history.
     pub id: String,
-    /// The panel that ran it (`train`, `prune`, ...).
-    pub tab: String,
+    /// The panel that ran it (stored as `train`, `prune`, ...).
+    pub tab: Tab,
     /// A short description for lists and legends.
     pub label: String,
     /// The method it stands for in a comparison ("k-WTA"), if any.
@@ -98,13 +100,6 @@ fn upgraded_config<'de, D: serde::Deserializer<'de>>(
     ExperimentConfig::from_value_unchecked(value).map_err(serde::de::Error::custom)
 }
 
-impl RunRecord {
-    /// The panel, if the record names a known one.
-    pub fn panel(&self) -> Option<Tab> {
-        Tab::from_hash(&self.tab)
-    }
-}
-
 /// Drops what is too large to keep: IMP's weight values and masks.
 pub fn slim(result: ExperimentResult) -> ExperimentResult {
     match result {
@@ -135,13 +130,22 @@ pub enum HistoryError {
     Invalid(String),
 }
 
-/// The runs kept, newest last.
+/// The runs kept, newest last. Each run is shared (`Arc`): what the page shows holds the
+/// same record rather than a copy, and replacing one run leaves the others' pointers
+/// unchanged, so a view can tell what changed without comparing whole results
+/// ([`same_runs`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     /// The format.
     pub format: u32,
     /// The runs.
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<Arc<RunRecord>>,
+}
+
+/// Whether two lists hold the very same runs (the same shared records, in order): what a
+/// view compares to decide whether to redraw.
+pub fn same_runs(a: &[Arc<RunRecord>], b: &[Arc<RunRecord>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
 /// A run as exported to a file.
@@ -182,6 +186,7 @@ impl History {
 
     /// Adds or replaces (same id) a run.
     pub fn put(&mut self, run: RunRecord) {
+        let run = Arc::new(run);
         match self.runs.iter_mut().find(|r| r.id == run.id) {
             Some(existing) => *existing = run,
             None => self.runs.push(run),
@@ -194,17 +199,13 @@ impl History {
     }
 
     /// A run by id.
-    pub fn get(&self, id: &str) -> Option<&RunRecord> {
+    pub fn get(&self, id: &str) -> Option<&Arc<RunRecord>> {
         self.runs.iter().find(|r| r.id == id)
     }
 
     /// The runs of one panel, newest first.
-    pub fn of(&self, tab: Tab) -> Vec<&RunRecord> {
-        self.runs
-            .iter()
-            .rev()
-            .filter(|r| r.panel() == Some(tab))
-            .collect()
+    pub fn of(&self, tab: Tab) -> Vec<&Arc<RunRecord>> {
+        self.runs.iter().rev().filter(|r| r.tab == tab).collect()
     }
 
     /// An id not used yet, from a time stamp.
@@ -250,12 +251,7 @@ pub fn import_run(text: &str) -> Result<RunRecord, HistoryError> {
 
 /// The checks every run read from outside passes.
 fn check(run: &RunRecord) -> Result<(), HistoryError> {
-    let Some(tab) = run.panel() else {
-        return Err(HistoryError::Invalid(format!(
-            "unknown panel \u{201c}{}\u{201d}",
-            run.tab
-        )));
-    };
+    let tab = run.tab;
     run.config
         .validate()
         .map_err(|e| HistoryError::Invalid(format!("its config: {e}")))?;
@@ -312,7 +308,7 @@ mod tests {
         let planned = form::build(tab, &form::defaults(tab)).expect("defaults build");
         RunRecord {
             id: id.into(),
-            tab: tab.id().into(),
+            tab,
             label: "test".into(),
             method: None,
             batch: None,
@@ -340,8 +336,26 @@ mod tests {
         assert_eq!(back, history);
         assert_eq!(back.of(Tab::Train)[0].label, "renamed");
         let file = export_run(&history.runs[1]);
-        assert_eq!(import_run(&file), Ok(history.runs[1].clone()));
+        assert_eq!(import_run(&file), Ok((*history.runs[1]).clone()));
         assert_eq!(history.fresh_id(5.0), "run-5");
+    }
+
+    #[test]
+    fn replacing_a_run_keeps_the_others_shared() {
+        let mut history = History::new();
+        history.put(record(Tab::Train, "a"));
+        history.put(record(Tab::Train, "b"));
+        let before = history.runs.clone();
+        assert!(same_runs(&before, &history.runs));
+        let mut changed = record(Tab::Train, "b");
+        changed.seconds = 3.0;
+        history.put(changed);
+        assert!(!same_runs(&before, &history.runs), "the changed run is new");
+        assert!(
+            Arc::ptr_eq(&before[0], &history.runs[0]),
+            "the other is untouched"
+        );
+        assert!(!same_runs(&before[..1], &history.runs));
     }
 
     #[test]
@@ -356,9 +370,18 @@ mod tests {
             Err(HistoryError::Format { found: 9 })
         ));
         let mut wrong_tab = record(Tab::Train, "x");
-        wrong_tab.tab = "noise".into();
+        wrong_tab.tab = Tab::Noise;
         let error = import_run(&export_run(&wrong_tab)).expect_err("inconsistent");
         assert!(error.to_string().contains("filed under Noise"), "{error}");
+        let unknown =
+            export_run(&record(Tab::Train, "u")).replace(r#""tab": "train""#, r#""tab": "paint""#);
+        let error = import_run(&unknown).expect_err("unknown panel");
+        assert!(
+            error
+                .to_string()
+                .contains("unknown panel \u{201c}paint\u{201d}"),
+            "{error}"
+        );
         let mut bad_config = record(Tab::Train, "y");
         bad_config.config.train.batch_size = 0;
         let error = import_run(&export_run(&bad_config)).expect_err("invalid");

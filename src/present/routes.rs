@@ -29,6 +29,23 @@ pub struct Paper {
     pub url: &'static str,
 }
 
+/// Stored and exported as its id (`"prune"`); an unknown id is an error naming it.
+impl serde::Serialize for Tab {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tab {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Tab::ALL
+            .into_iter()
+            .find(|tab| tab.id() == id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown panel \u{201c}{id}\u{201d}")))
+    }
+}
+
 impl Tab {
     /// Every tab, in navigation order.
     pub const ALL: [Tab; 5] = [
@@ -38,6 +55,11 @@ impl Tab {
         Tab::Continual,
         Tab::Plasticity,
     ];
+
+    /// Its position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The identifier used in the location hash and in test ids.
     pub fn id(self) -> &'static str {

@@ -252,7 +252,7 @@ fn new_record(
     };
     RunRecord {
         id,
-        tab: tab.id().into(),
+        tab,
         label,
         method: planned.method.clone(),
         batch: None,

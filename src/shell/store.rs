@@ -1,13 +1,18 @@
 //! The app's state shared by every panel: the run history, each panel's form values,
 //! which run each panel shows, the run in progress and its live points, and messages.
 //! History and forms are kept in the browser's local storage and survive a reload.
+//!
+//! Granularity: each panel's form is its own signal with one memo that checks and builds
+//! it, so a keystroke validates that one form once, and everything that needs the
+//! outcome (field messages, the Run button, previews) reads the memo. The history's runs
+//! are shared (`Arc`), so what a panel shows holds them without copying.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bioplay_engine::experiment::LivePoint;
 use leptos::prelude::*;
 
-use crate::present::form::{self, Values};
+use crate::present::form::{self, Planned, Problems, Values};
 use crate::present::history::History;
 use crate::present::routes::Tab;
 use crate::shell::browser;
@@ -94,8 +99,10 @@ pub(crate) struct JobState {
 pub(crate) struct Store {
     /// Every run kept.
     pub history: RwSignal<History>,
-    /// Each panel's form values, by tab id.
-    pub forms: RwSignal<BTreeMap<String, Values>>,
+    /// Each panel's form values (defaults filled in), by [`Tab::index`].
+    forms: [RwSignal<Values>; 5],
+    /// Each panel's form, checked and built once per change, by [`Tab::index`].
+    checked: [Memo<Result<Vec<Planned>, Problems>>; 5],
     /// The run each panel shows, by tab id.
     pub selected: RwSignal<BTreeMap<String, String>>,
     /// Runs overlaid on the charts of their panel.
@@ -130,12 +137,24 @@ impl Store {
                 }
             },
         };
-        let forms = browser::load(FORMS_KEY)
+        let saved = browser::load(FORMS_KEY)
             .and_then(|t| serde_json::from_str::<BTreeMap<String, Values>>(&t).ok())
             .unwrap_or_default();
+        let forms = Tab::ALL.map(|tab| {
+            let values = saved
+                .get(tab.id())
+                .map_or_else(|| form::defaults(tab), |v| form::with_defaults(tab, v));
+            RwSignal::new(values)
+        });
+        // A form's outcome is new whenever its values are (they changed), so no comparison.
+        let checked = Tab::ALL.map(|tab| {
+            let values = forms[tab.index()];
+            Memo::new_with_compare(move |_| values.with(|v| form::build(tab, v)), |_, _| true)
+        });
         Store {
             history: RwSignal::new(history),
-            forms: RwSignal::new(forms),
+            forms,
+            checked,
             selected: RwSignal::new(BTreeMap::new()),
             overlays: RwSignal::new(BTreeSet::new()),
             job: RwSignal::new(None),
@@ -172,29 +191,51 @@ impl Store {
         self.save_history();
     }
 
-    /// A panel's form values (defaults for fields never set).
+    /// A panel's form values (a copy; every field has one).
     pub(crate) fn values(&self, tab: Tab) -> Values {
-        let mut values = form::defaults(tab);
-        self.forms.with(|f| {
-            if let Some(saved) = f.get(tab.id()) {
-                for (k, v) in saved {
-                    if values.contains_key(k) {
-                        values.insert(k.clone(), v.clone());
-                    }
+        self.forms[tab.index()].get()
+    }
+
+    /// One field's value as typed.
+    pub(crate) fn field(&self, tab: Tab, key: &str) -> String {
+        self.forms[tab.index()].with(|v| v.get(key).cloned().unwrap_or_default())
+    }
+
+    /// A panel's form, checked and built: the runs it asks for, or its problems by field.
+    pub(crate) fn checked(&self, tab: Tab) -> Memo<Result<Vec<Planned>, Problems>> {
+        self.checked[tab.index()]
+    }
+
+    /// Replaces a panel's form values (unknown keys dropped, missing ones defaulted) and
+    /// keeps them.
+    pub(crate) fn set_values(&self, tab: Tab, values: Values) {
+        self.forms[tab.index()].set(form::with_defaults(tab, &values));
+        self.keep_forms();
+    }
+
+    /// Sets the fields `changes` names in a panel's form and keeps it.
+    pub(crate) fn set_fields<'a>(
+        &self,
+        tab: Tab,
+        changes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) {
+        self.forms[tab.index()].update(|v| {
+            for (key, value) in changes {
+                if let Some(slot) = v.get_mut(key) {
+                    value.clone_into(slot);
                 }
             }
         });
-        values
+        self.keep_forms();
     }
 
-    /// Replaces a panel's form values and keeps them.
-    pub(crate) fn set_values(&self, tab: Tab, values: Values) {
-        self.forms.update(|f| {
-            f.insert(tab.id().to_owned(), values);
-        });
-        let text = self
-            .forms
-            .with_untracked(|f| serde_json::to_string(f).unwrap_or_default());
+    /// Writes every panel's form to storage.
+    fn keep_forms(&self) {
+        let all: BTreeMap<&str, Values> = Tab::ALL
+            .iter()
+            .map(|tab| (tab.id(), self.forms[tab.index()].get_untracked()))
+            .collect();
+        let text = serde_json::to_string(&all).unwrap_or_default();
         // Forms are a convenience: a full storage only loses them at the next visit.
         let _ = browser::save(FORMS_KEY, &text);
     }

@@ -38,7 +38,7 @@ use assemble::*;
 
 pub use assemble::{CNN_CHANNELS, CONTINUAL_METHODS, FEATURES};
 pub use fields::{CONTINUAL_PRESETS, PLASTICITY_PRESETS, Preset, fields, presets};
-pub use restore::{prune_preview, values_from_config};
+pub use restore::{prune_preview, prune_preview_of, values_from_config};
 
 /// What a field accepts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -240,10 +240,24 @@ impl Reader<'_> {
 
 /// Checks every field of `values` (missing ones take their defaults); the problems, by key.
 pub fn problems(tab: Tab, values: &Values) -> Problems {
-    match build(tab, values) {
-        Ok(_) => Problems::new(),
-        Err(p) => p,
+    problems_of(&build(tab, values))
+}
+
+/// The problems of a built form (none if it built).
+pub fn problems_of(built: &Result<Vec<Planned>, Problems>) -> Problems {
+    built.as_ref().err().cloned().unwrap_or_default()
+}
+
+/// A panel's saved values `saved` over its defaults: unknown keys are dropped, missing
+/// ones take their defaults.
+pub fn with_defaults(tab: Tab, saved: &Values) -> Values {
+    let mut values = defaults(tab);
+    for (k, v) in saved {
+        if let Some(slot) = values.get_mut(k) {
+            slot.clone_from(v);
+        }
     }
+    values
 }
 
 /// One run the form asks for: a config and, for panels that compare methods, the
@@ -260,9 +274,10 @@ pub struct Planned {
 pub fn build(tab: Tab, values: &Values) -> Result<Vec<Planned>, Problems> {
     let mut problems = Problems::new();
     let mut parsed = BTreeMap::new();
-    for f in fields(tab) {
+    let fields = fields(tab);
+    for f in &fields {
         let raw = values.get(f.key).map_or(f.default, String::as_str);
-        match parse(&f, raw) {
+        match parse(f, raw) {
             Ok(v) => {
                 parsed.insert(f.key, v);
             }
@@ -272,7 +287,7 @@ pub fn build(tab: Tab, values: &Values) -> Result<Vec<Planned>, Problems> {
         }
     }
     for key in values.keys() {
-        if !fields(tab).iter().any(|f| f.key == key) {
+        if !fields.iter().any(|f| f.key == key) {
             problems.insert(
                 String::new(),
                 format!("Unknown setting \u{201c}{key}\u{201d}."),

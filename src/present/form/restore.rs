@@ -175,7 +175,11 @@ pub(super) fn model_id(model: &ModelSpec) -> &'static str {
 /// The fraction of weights remaining after each round of the schedule in `values` (round
 /// 0 first), for the Prune panel's preview; `None` if the schedule fields are invalid.
 pub fn prune_preview(values: &Values) -> Option<Vec<f64>> {
-    let planned = build(Tab::Prune, values).ok()?;
+    prune_preview_of(&build(Tab::Prune, values).ok()?)
+}
+
+/// [`prune_preview`] of an already built Prune form.
+pub fn prune_preview_of(planned: &[Planned]) -> Option<Vec<f64>> {
     let ExperimentKind::Imp(spec) = &planned.first()?.config.experiment else {
         return None;
     };

@@ -215,3 +215,22 @@ fn every_dataset_choice_of_the_form_is_a_dataset() {
     let all: Vec<&str> = DatasetChoice::ALL.iter().map(|c| c.id()).collect();
     assert_eq!(ids, all);
 }
+
+#[test]
+fn saved_values_are_read_over_the_defaults() {
+    let mut saved = Values::new();
+    saved.insert("lr".into(), "0.5".into());
+    saved.insert("no_such_field".into(), "1".into());
+    let values = with_defaults(Tab::Train, &saved);
+    assert_eq!(values.get("lr").map(String::as_str), Some("0.5"));
+    assert!(
+        !values.contains_key("no_such_field"),
+        "unknown keys dropped"
+    );
+    let defaults = defaults(Tab::Train);
+    assert_eq!(values.len(), defaults.len(), "every field has a value");
+    assert_eq!(problems_of(&build(Tab::Train, &values)), Problems::new());
+    let mut bad = values.clone();
+    bad.insert("lr".into(), "fast".into());
+    assert!(problems_of(&build(Tab::Train, &bad)).contains_key("lr"));
+}

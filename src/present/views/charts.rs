@@ -140,10 +140,7 @@ pub(super) fn fit_series(name: &str, fit: &FitResult) -> (Series, [Series; 2]) {
 /// the same charts, named by their labels.
 pub fn result_charts(run: &RunRecord, overlays: &[&RunRecord]) -> Vec<ChartSpec> {
     let Some(result) = &run.result else {
-        return run
-            .panel()
-            .map(|tab| live_charts(tab, &run.live))
-            .unwrap_or_default();
+        return live_charts(run.tab, &run.live);
     };
     let mut charts = charts_of(result, None);
     for other in overlays {

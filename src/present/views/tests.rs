@@ -35,7 +35,7 @@ fn run(tab: Tab, changes: &[(&str, &str)]) -> (RunRecord, Vec<LivePoint>) {
         pollster::block_on(experiment::run(&config, &data, &device, &mut host)).expect("runs");
     let record = RunRecord {
         id: "r".into(),
-        tab: tab.id().into(),
+        tab,
         label: "run".into(),
         method: planned[0].method.clone(),
         batch: None,

@@ -14,13 +14,14 @@ pub(super) fn RunControls(tab: Tab, startup: LocalResource<Startup>) -> impl Int
             .map(|s| (s.backend.device.clone(), s.backend.kind))
     };
     let busy = move || store.job.with(Option::is_some);
-    let valid = move || form::problems(tab, &store.values(tab)).is_empty();
+    let checked = store.checked(tab);
+    let valid = move || checked.with(Result::is_ok);
     let (link, set_link) = signal(None::<String>);
     let start = move |_| {
         let Some((device, kind)) = ready() else {
             return;
         };
-        let Ok(planned) = form::build(tab, &store.values(tab)) else {
+        let Ok(planned) = checked.get_untracked() else {
             return;
         };
         store.notify(tab, None);

@@ -5,6 +5,8 @@
 //! The same components serve all five panels; what differs (fields, charts, tables) comes
 //! from [`crate::present::form`] and [`crate::present::views`], which hold no UI code.
 
+use std::sync::Arc;
+
 use bioplay_engine::data::NoiseKind;
 use bioplay_engine::experiment::DatasetChoice;
 use bioplay_engine::experiment::{ExperimentKind, ExperimentResult, export};
@@ -93,14 +95,32 @@ pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<Startup>) -> impl
 }
 
 /// The run the panel shows: the one running, else the selected one, else the newest.
-fn shown_run(store: Store, tab: Tab) -> Option<RunRecord> {
+fn shown_run(store: Store, tab: Tab) -> Option<Arc<RunRecord>> {
     let selected = store.selected.with(|s| s.get(tab.id()).cloned());
     store.history.with(|h| {
         selected
             .and_then(|id| h.get(&id).cloned())
-            .filter(|r| r.panel() == Some(tab))
-            .or_else(|| h.of(tab).first().map(|r| (*r).clone()))
+            .filter(|r| r.tab == tab)
+            .or_else(|| h.of(tab).first().map(|r| Arc::clone(r)))
     })
+}
+
+/// A memo's comparison for shared runs: changed unless the very same records
+/// ([`history::same_runs`]), so a memo of runs never compares or copies whole results.
+fn runs_changed(old: Option<&Vec<Arc<RunRecord>>>, new: Option<&Vec<Arc<RunRecord>>>) -> bool {
+    match (old, new) {
+        (Some(old), Some(new)) => !history::same_runs(old, new),
+        _ => true,
+    }
+}
+
+/// [`runs_changed`] for at most one run.
+fn run_changed(old: Option<&Option<Arc<RunRecord>>>, new: Option<&Option<Arc<RunRecord>>>) -> bool {
+    match (old, new) {
+        (Some(Some(old)), Some(Some(new))) => !Arc::ptr_eq(old, new),
+        (Some(None), Some(None)) => false,
+        _ => true,
+    }
 }
 
 fn run_is_live(store: Store, id: &str) -> bool {

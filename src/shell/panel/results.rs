@@ -8,23 +8,28 @@ use super::*;
 pub(super) fn RunView(tab: Tab) -> impl IntoView {
     let store = use_store();
     let running_here = move || store.job.with(|j| j.as_ref().is_some_and(|j| j.tab == tab));
-    let shown = Memo::new(move |_| shown_run(store, tab));
-    let compared = Memo::new(move |_| {
-        let Some(run) = shown.get() else {
-            return Vec::new();
-        };
-        let overlays = store.overlays.get();
-        store.history.with(|h| {
-            h.of(tab)
-                .into_iter()
-                .filter(|r| r.id != run.id)
-                .filter(|r| {
-                    overlays.contains(&r.id) || (run.batch.is_some() && r.batch == run.batch)
+    let shown = Memo::new_with_compare(move |_| shown_run(store, tab), run_changed);
+    let compared = Memo::new_with_compare(
+        move |_| {
+            let Some(run) = shown.get() else {
+                return Vec::new();
+            };
+            store.overlays.with(|overlays| {
+                store.history.with(|h| {
+                    h.of(tab)
+                        .into_iter()
+                        .filter(|r| r.id != run.id)
+                        .filter(|r| {
+                            overlays.contains(&r.id)
+                                || (run.batch.is_some() && r.batch == run.batch)
+                        })
+                        .cloned()
+                        .collect::<Vec<_>>()
                 })
-                .map(|r| (*r).clone())
-                .collect::<Vec<_>>()
-        })
-    });
+            })
+        },
+        runs_changed,
+    );
     let charts = Memo::new(move |_| {
         if running_here() {
             return store.live.with(|points| views::live_charts(tab, points));
@@ -32,7 +37,7 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
         match shown.get() {
             Some(run) => {
                 let others = compared.get();
-                let refs: Vec<&RunRecord> = others.iter().collect();
+                let refs: Vec<&RunRecord> = others.iter().map(|r| &**r).collect();
                 views::result_charts(&run, &refs)
             }
             None => Vec::new(),
@@ -62,7 +67,7 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
             .into_any();
         };
         let others = compared.get();
-        let refs: Vec<&RunRecord> = others.iter().collect();
+        let refs: Vec<&RunRecord> = others.iter().map(|r| &**r).collect();
         let tables = views::tables(&run, &refs);
         let headline = views::headline(&run);
         let paper = views::paper_lines(&run, &refs);
@@ -139,18 +144,18 @@ pub(super) fn TableView(table: Table) -> impl IntoView {
 
 /// Images kept with a run (first-layer masks and weights).
 #[component]
-pub(super) fn RunImages(run: RunRecord) -> impl IntoView {
+pub(super) fn RunImages(run: Arc<RunRecord>) -> impl IntoView {
     (!run.images.is_empty()).then(|| {
         view! {
             <div class="images" data-testid="run-images">
                 {run
                     .images
-                    .into_iter()
+                    .iter()
                     .map(|i| {
                         view! {
                             <figure>
-                                <img src=i.data_url alt=i.title.clone() class="pixelated" />
-                                <figcaption>{i.title}</figcaption>
+                                <img src=i.data_url.clone() alt=i.title.clone() class="pixelated" />
+                                <figcaption>{i.title.clone()}</figcaption>
                             </figure>
                         }
                     })
@@ -162,8 +167,8 @@ pub(super) fn RunImages(run: RunRecord) -> impl IntoView {
 
 /// The Train panel's predictions on sample test images.
 #[component]
-pub(super) fn Predictions(run: RunRecord) -> impl IntoView {
-    let Some(ExperimentResult::Train(result)) = run.result else {
+pub(super) fn Predictions(run: Arc<RunRecord>) -> impl IntoView {
+    let Some(ExperimentResult::Train(result)) = &run.result else {
         return ().into_any();
     };
     view! {
@@ -172,9 +177,9 @@ pub(super) fn Predictions(run: RunRecord) -> impl IntoView {
             <div class="prediction-grid">
                 {result
                     .predictions
-                    .into_iter()
+                    .iter()
                     .map(|p| {
-                        let image = GrayImage { width: p.width, height: p.height, pixels: p.pixels };
+                        let image = GrayImage { width: p.width, height: p.height, pixels: p.pixels.clone() };
                         let src = image.to_png().map(|png| browser::png_data_url(&png)).unwrap_or_default();
                         let right = p.predicted == p.label;
                         view! {

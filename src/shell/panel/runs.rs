@@ -7,11 +7,14 @@ use super::*;
 #[component]
 pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
     let store = use_store();
-    let runs = Memo::new(move |_| {
-        store
-            .history
-            .with(|h| h.of(tab).into_iter().cloned().collect::<Vec<_>>())
-    });
+    let runs = Memo::new_with_compare(
+        move |_| {
+            store
+                .history
+                .with(|h| h.of(tab).into_iter().cloned().collect::<Vec<_>>())
+        },
+        runs_changed,
+    );
     let running = move || store.job.with(Option::is_some);
     let import = move |ev: web_sys::Event| {
         let Some(file) = browser::chosen_file(&ev) else {
@@ -26,7 +29,7 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
             let outcome = text.and_then(|t| history::import_run(&t).map_err(|e| e.to_string()));
             match outcome {
                 Ok(mut run) => {
-                    let Some(run_tab) = run.panel() else { return };
+                    let run_tab = run.tab;
                     run.id = store.history.with_untracked(|h| {
                         if h.get(&run.id).is_some() {
                             h.fresh_id(browser::epoch_ms())
@@ -103,7 +106,7 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
 
 /// One run in the list.
 #[component]
-pub(super) fn RunRow(tab: Tab, run: RunRecord) -> impl IntoView {
+pub(super) fn RunRow(tab: Tab, run: Arc<RunRecord>) -> impl IntoView {
     let store = use_store();
     let id = run.id.clone();
     let shown = {

@@ -16,7 +16,8 @@ pub(super) fn SettingsForm(tab: Tab) -> impl IntoView {
             None => groups.push((f.group, vec![f])),
         }
     }
-    let problems = Memo::new(move |_| form::problems(tab, &store.values(tab)));
+    let checked = store.checked(tab);
+    let problems = Memo::new(move |_| checked.with(form::problems_of));
     let form_problem = move || problems.with(|p| p.get("").cloned());
     view! {
         <form class="form" data-testid="settings" on:submit=|ev| ev.prevent_default()>
@@ -50,12 +51,8 @@ pub(super) fn SettingsForm(tab: Tab) -> impl IntoView {
 pub(super) fn FieldInput(tab: Tab, field: Field, problems: Memo<form::Problems>) -> impl IntoView {
     let store = use_store();
     let key = field.key;
-    let value = move || store.values(tab).get(key).cloned().unwrap_or_default();
-    let set = move |text: String| {
-        let mut values = store.values(tab);
-        values.insert(key.to_owned(), text);
-        store.set_values(tab, values);
-    };
+    let value = move || store.field(tab, key);
+    let set = move |text: String| store.set_fields(tab, [(key, text.as_str())]);
     let problem = move || problems.with(|p| p.get(key).cloned());
     let id = format!("{}-{key}", tab.id());
     let input = match field.kind {
@@ -124,13 +121,7 @@ pub(super) fn Presets(tab: Tab) -> impl IntoView {
             {form::presets(tab)
                 .iter()
                 .map(|(id, label, pairs)| {
-                    let apply = move |_| {
-                        let mut values = store.values(tab);
-                        for (k, v) in pairs.iter() {
-                            values.insert((*k).to_owned(), (*v).to_owned());
-                        }
-                        store.set_values(tab, values);
-                    };
+                    let apply = move |_| store.set_fields(tab, pairs.iter().copied());
                     view! {
                         <button type="button" class="chip" data-testid=format!("preset-{id}") on:click=apply>
                             {*label}
@@ -146,7 +137,8 @@ pub(super) fn Presets(tab: Tab) -> impl IntoView {
 #[component]
 pub(super) fn PrunePreview() -> impl IntoView {
     let store = use_store();
-    let preview = move || form::prune_preview(&store.values(Tab::Prune));
+    let checked = store.checked(Tab::Prune);
+    let preview = move || checked.with(|c| form::prune_preview_of(c.as_ref().ok()?));
     view! {
         <div class="preview" data-testid="prune-preview">
             <strong>"Weights remaining per round: "</strong>
@@ -259,7 +251,7 @@ pub(super) fn NoisePreview() -> impl IntoView {
     });
     let image = move || {
         let data = dataset.get().flatten()?;
-        let planned = form::build(Tab::Noise, &store.values(Tab::Noise)).ok()?;
+        let planned = store.checked(Tab::Noise).get().ok()?;
         let ExperimentKind::Noise(spec) = &planned.first()?.config.experiment else {
             return None;
         };
