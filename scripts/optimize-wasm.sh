@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shrinks the .wasm of a trunk build with binaryen's wasm-opt (when installed), keeps the
-# page's subresource-integrity hash in step, and prints the module's size raw and gzipped.
+# Shrinks the .wasm modules of a trunk build (the page's and the engine worker's) with
+# binaryen's wasm-opt (when installed), keeps the page's subresource-integrity hash in
+# step, and prints each module's size raw and gzipped.
 #
 #   scripts/optimize-wasm.sh DIST_DIR
 #
@@ -14,9 +15,8 @@ set -euo pipefail
 
 dist=${1:?usage: optimize-wasm.sh DIST_DIR}
 shopt -s nullglob
-wasm=("$dist"/*_bg.wasm)
-[ ${#wasm[@]} -eq 1 ] || { echo "expected one *_bg.wasm in $dist, found ${#wasm[@]}" >&2; exit 1; }
-wasm=${wasm[0]}
+modules=("$dist"/*_bg.wasm)
+[ ${#modules[@]} -ge 1 ] || { echo "no *_bg.wasm in $dist" >&2; exit 1; }
 level=${WASM_OPT_LEVEL:--O2}
 
 size() { stat -c %s "$1"; }
@@ -34,38 +34,42 @@ find_wasm_opt() {
     fi
 }
 
-before=$(size "$wasm")
-cache_dir="${BIOPLAY_CACHE:-$HOME/.cache/bioplay}/wasm-opt"
-key=$(sha256sum "$wasm" | cut -c1-32)-${level#-}
-if [ -f "$cache_dir/$key.wasm" ]; then
-    cp "$cache_dir/$key.wasm" "$wasm"
-    echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") (cached)"
-elif wasm_opt=$(find_wasm_opt); then
-    start=$(date +%s)
-    if "$wasm_opt" "$level" --strip-debug --strip-producers \
-        --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        "$wasm" -o "$wasm.opt" 2>"$wasm.opt.log"; then
-        mv "$wasm.opt" "$wasm"
-        rm -f "$wasm.opt.log"
-        mkdir -p "$cache_dir"
-        # Keep the cache small: only the three newest results.
-        find "$cache_dir" -maxdepth 1 -name '*.wasm' -printf '%T@ %p\n' | sort -rn |
-            tail -n +3 | cut -d' ' -f2- | xargs -r rm -f --
-        cp "$wasm" "$cache_dir/$key.wasm"
-        echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") in $(($(date +%s) - start)) s"
+optimise() {
+    local wasm=$1 before key start wasm_opt
+    before=$(size "$wasm")
+    cache_dir="${BIOPLAY_CACHE:-$HOME/.cache/bioplay}/wasm-opt"
+    key=$(sha256sum "$wasm" | cut -c1-32)-${level#-}
+    if [ -f "$cache_dir/$key.wasm" ]; then
+        cp "$cache_dir/$key.wasm" "$wasm"
+        echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") (cached)"
+    elif wasm_opt=$(find_wasm_opt); then
+        start=$(date +%s)
+        if "$wasm_opt" "$level" --strip-debug --strip-producers \
+            --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+            --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            "$wasm" -o "$wasm.opt" 2>"$wasm.opt.log"; then
+            mv "$wasm.opt" "$wasm"
+            rm -f "$wasm.opt.log"
+            mkdir -p "$cache_dir"
+            # Keep the cache small: the six newest results (two modules per build).
+            find "$cache_dir" -maxdepth 1 -name '*.wasm' -printf '%T@ %p\n' | sort -rn |
+                tail -n +6 | cut -d' ' -f2- | xargs -r rm -f --
+            cp "$wasm" "$cache_dir/$key.wasm"
+            echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") in $(($(date +%s) - start)) s"
+        else
+            echo "warning: wasm-opt failed, keeping the unoptimised module:" >&2
+            head -5 "$wasm.opt.log" >&2
+            rm -f "$wasm.opt" "$wasm.opt.log"
+        fi
     else
-        echo "warning: wasm-opt failed, keeping the unoptimised module:" >&2
-        head -5 "$wasm.opt.log" >&2
-        rm -f "$wasm.opt" "$wasm.opt.log"
+        echo "no usable wasm-opt: the module stays unoptimised (scripts/bootstrap.sh installs one)"
     fi
-else
-    echo "no usable wasm-opt: the module stays unoptimised (scripts/bootstrap.sh installs one)"
-fi
+}
 
 # trunk put the original module's sha384 integrity hash and size (for the download progress)
 # into index.html.
-python3 - "$dist/index.html" "$wasm" <<'PY'
+update_page() {
+python3 - "$dist/index.html" "$1" <<'PY'
 import base64, hashlib, os, re, sys
 html_path, wasm_path = sys.argv[1], sys.argv[2]
 name = os.path.basename(wasm_path)
@@ -82,5 +86,12 @@ open(html_path, "w", encoding="utf-8").write(html)
 if n == 0 or m == 0:
     sys.exit(f"could not update index.html for {name}: {n} integrity hash(es), {m} size(s) found")
 PY
+}
 
-echo "wasm size: $(mb "$(size "$wasm")") raw, $(mb "$(gz "$wasm")") gzipped ($(basename "$wasm"))"
+for wasm in "${modules[@]}"; do
+    optimise "$wasm"
+    # The page's module is named in index.html (integrity hash and size); the worker's is
+    # loaded by its shim.
+    if grep -q "$(basename "$wasm")" "$dist/index.html"; then update_page "$wasm"; fi
+    echo "wasm size: $(mb "$(size "$wasm")") raw, $(mb "$(gz "$wasm")") gzipped ($(basename "$wasm"))"
+done

@@ -7,12 +7,16 @@
 //! - `shell` (wasm32 only, private but for what the browser tests drive): the browser side (Leptos components and panels, storage,
 //!   device start-up, the training job loop, WebGPU detection).
 //!
-//! `start` is the entry point `main` calls in the browser.
+//! - [`protocol`]: the messages between the page and the engine's Web Worker (plain data).
+//!
+//! `start` is the entry point the page's `main` calls; `start_worker` the one the
+//! worker's calls.
 //!
 //! Architecture invariant: experiment logic lives in `bioplay-engine`; this crate only
 //! chooses a device, shows state and forwards user input.
 
 pub mod present;
+pub mod protocol;
 #[cfg(target_arch = "wasm32")]
 mod shell;
 
@@ -35,6 +39,13 @@ pub fn show_fatal(message: &str) {
     if let Some(hook) = hook {
         let _ = hook.call1(&JsValue::NULL, &JsValue::from_str(message));
     }
+}
+
+/// The engine worker's entry point (the `bioplay-worker` binary's `main`): listens for the
+/// page's commands.
+#[cfg(target_arch = "wasm32")]
+pub fn start_worker() {
+    shell::worker::start_worker();
 }
 
 /// Mounts the app into the page, replacing the loading message.

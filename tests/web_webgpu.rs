@@ -1,6 +1,8 @@
 //! Browser tests with WebGPU available (Chromium with `--enable-unsafe-webgpu`, SwiftShader
 //! when there is no GPU; see webdriver.json): Burn autodiff on WebGPU agrees with the CPU
-//! backend and with the exact answer, and the app shell starts on WebGPU.
+//! backend and with the exact answer, the runtime starts on WebGPU, and the app shell
+//! mounts and says so when its engine worker cannot load (this test page has no worker
+//! script; the end-to-end tests run the app with its worker on `dist/`).
 //!
 //! These tests require WebGPU and fail, not skip, when the browser does not offer it.
 #![cfg(target_arch = "wasm32")]
@@ -81,7 +83,7 @@ async fn choosing_the_cpu_uses_the_cpu_even_with_webgpu() {
 }
 
 #[wasm_bindgen_test]
-async fn the_app_mounts_and_reports_webgpu() {
+async fn the_app_mounts_and_says_when_its_engine_cannot_load() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.remove_item(bioplay::present::prefs::STORAGE_KEY);
     }
@@ -97,15 +99,13 @@ async fn the_app_mounts_and_reports_webgpu() {
     )
     .await
     .expect("the status line leaves 'starting' within 2 minutes");
+    let text = status.text_content().unwrap_or_default();
     assert_eq!(
         status.get_attribute("data-state").as_deref(),
-        Some("ok"),
-        "status: {}",
-        status.text_content().unwrap_or_default()
+        Some("error"),
+        "status: {text}"
     );
-    let kind = common::query("[data-testid=backend-kind]").expect("backend kind shown");
-    assert_eq!(kind.text_content().as_deref(), Some("WebGPU"));
-    assert!(common::query("[data-testid=fallback-notice]").is_none());
+    assert!(text.contains("could not be loaded"), "status: {text}");
     for tab in bioplay::present::routes::Tab::ALL {
         assert!(
             common::query(&format!("[data-testid=tab-{}]", tab.id())).is_some(),

@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// The WebGPU adapter as the browser describes it (`GPUAdapter.info`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AdapterInfo {
     /// Vendor, e.g. `nvidia`, `apple`, `google`.
     pub vendor: String,
@@ -59,7 +59,7 @@ impl fmt::Display for AdapterInfo {
 }
 
 /// Why the playground is not running on WebGPU.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Fallback {
     /// The user chose the CPU.
     #[error("running on the CPU, as chosen")]

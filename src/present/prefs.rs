@@ -16,7 +16,9 @@ pub const QUERY_KEY: &str = "backend";
 pub const STORAGE_KEY: &str = "bioplay.backend";
 
 /// Which backend the user wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum BackendPreference {
     /// WebGPU when it starts, the CPU otherwise.
     #[default]

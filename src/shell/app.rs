@@ -9,12 +9,14 @@ use leptos::prelude::*;
 use web_sys::UrlSearchParams;
 
 use crate::present::backend::{Fallback, format_ms};
+use crate::present::capitalise;
 use crate::present::form;
 use crate::present::prefs::{self, BackendPreference};
 use crate::present::routes::Tab;
 use crate::present::share;
+use crate::protocol::EngineStatus;
+use crate::shell::engine::{self, EngineStart};
 use crate::shell::panel::ExperimentPanel;
-use crate::shell::runtime::{self, Startup};
 use crate::shell::store::{Notice, Store};
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -125,7 +127,7 @@ pub fn App() -> impl IntoView {
 
     let startup = LocalResource::new(move || {
         let preference = preference.get();
-        async move { runtime::start(preference).await }
+        async move { engine::start(preference).await }
     });
 
     let store = Store::load();
@@ -218,9 +220,16 @@ fn BackendSwitch(
 
 /// Which backend runs, on what adapter, and the autodiff check's result.
 #[component]
-fn StatusLine(startup: LocalResource<Startup>) -> impl IntoView {
+fn StatusLine(startup: LocalResource<EngineStart>) -> impl IntoView {
     move || {
         match startup.get() {
+        Some(Err(problem)) => view! {
+            <section class="status" data-testid="probe-status" data-state="error" role="alert">
+                <span class="dot error"></span>
+                {format!("{}. Reload the page to try again.", capitalise(&problem))}
+            </section>
+        }
+        .into_any(),
         None => view! {
             <section class="status" data-testid="probe-status" data-state="starting" aria-live="polite">
                 <span class="dot busy"></span>
@@ -228,14 +237,14 @@ fn StatusLine(startup: LocalResource<Startup>) -> impl IntoView {
             </section>
         }
         .into_any(),
-        Some(started) => started_view(started).into_any(),
+        Some(Ok(started)) => started_view(started).into_any(),
     }
     }
 }
 
-fn started_view(started: Startup) -> impl IntoView {
-    let kind = started.backend.kind;
-    let adapter = started.backend.adapter.clone();
+fn started_view(started: EngineStatus) -> impl IntoView {
+    let kind = started.kind;
+    let adapter = started.adapter.clone();
     let software = adapter.as_ref().is_some_and(|a| a.is_software());
     let adapter_name = match (&adapter, kind) {
         (Some(a), _) => a.name(),

@@ -1,6 +1,7 @@
 //! Small wrappers over browser APIs the app uses: time, yielding to the event loop, local
 //! storage, fetching files and reading uploads, and the clipboard. Each failure comes back
-//! as words for the page, never as a panic.
+//! as words for the page, never as a panic. Time, sleeping and fetching work in the page
+//! and in the engine's worker alike (a `Window` or a `WorkerGlobalScope`).
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -28,12 +29,18 @@ pub(crate) fn js_error(value: JsValue) -> String {
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// Milliseconds since the page loaded (monotonic).
+/// The global scope outside a page: the engine's worker.
+fn worker_scope() -> Option<web_sys::WorkerGlobalScope> {
+    js_sys::global().dyn_into().ok()
+}
+
+/// Milliseconds since the page (or worker) started (monotonic).
 pub(crate) fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_default()
+    let performance = match web_sys::window() {
+        Some(w) => w.performance(),
+        None => worker_scope().and_then(|s| s.performance()),
+    };
+    performance.map(|p| p.now()).unwrap_or_default()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -44,11 +51,19 @@ pub(crate) fn epoch_ms() -> f64 {
 /// Resolves after `ms` milliseconds (0: on the next turn of the event loop, after input
 /// and rendering had their chance).
 pub async fn sleep(ms: i32) {
-    let Some(window) = web_sys::window() else {
+    let window = web_sys::window();
+    let worker = worker_scope();
+    if window.is_none() && worker.is_none() {
         return;
-    };
+    }
     let promise = Promise::new(&mut |resolve, _| {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let _ = match (&window, &worker) {
+            (Some(w), _) => w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+            (None, Some(s)) => {
+                s.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            }
+            (None, None) => Ok(0),
+        };
     });
     let _ = JsFuture::from(promise).await;
 }
@@ -75,10 +90,14 @@ pub(crate) fn forget(key: &str) {
     }
 }
 
-/// Fetches a file relative to the page.
+/// Fetches a file relative to the page (or the worker's script, next to it).
 pub(crate) async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+    let request = match (web_sys::window(), worker_scope()) {
+        (Some(w), _) => w.fetch_with_str(url),
+        (None, Some(s)) => s.fetch_with_str(url),
+        (None, None) => return Err("no window or worker to fetch with".into()),
+    };
+    let response: web_sys::Response = JsFuture::from(request)
         .await
         .map_err(js_error)?
         .dyn_into()

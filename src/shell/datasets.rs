@@ -1,12 +1,12 @@
 //! The datasets a run reads in the browser: the shipped ones, fetched from `data/` next to
-//! the page on first use and kept for the page's lifetime, and IDX files the user loads.
+//! the page on first use and kept for the page's (or the worker's) lifetime, and IDX files
+//! the user loads. The page reads them for previews, the engine's worker for runs.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use bioplay_engine::data::{Dataset, Shipped};
-use bioplay_engine::experiment::DatasetChoice;
 
 use crate::shell::browser;
 
@@ -29,16 +29,6 @@ pub(crate) async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
     );
     SHIPPED.with(|s| s.borrow_mut().insert(which, data.clone()));
     Ok(data)
-}
-
-/// The dataset a config names.
-pub(crate) async fn for_choice(choice: DatasetChoice) -> Result<Rc<Dataset>, String> {
-    match choice.shipped() {
-        Some(which) => shipped(which).await,
-        None => CUSTOM
-            .with(|c| c.borrow().clone())
-            .ok_or_else(|| "load your IDX image and label files first (Data section)".into()),
-    }
 }
 
 /// Parses the user's IDX files (gzipped or not) and keeps them as the custom dataset.

@@ -1,5 +1,6 @@
-//! The browser shell (wasm32 only): Leptos components and panels, browser storage,
-//! device start-up and the training job loop.
+//! The browser shell (wasm32 only): Leptos components and panels, browser storage and the
+//! job loop in the page; device start-up and training in the engine's Web Worker
+//! (`worker`, reached from the page through `engine`).
 //!
 //! Each module renders values from [`crate::present`] or moves data between the page, the
 //! engine and browser APIs; none holds experiment logic.
@@ -15,9 +16,11 @@ pub(crate) mod browser;
 #[allow(unreachable_pub)]
 pub(crate) mod components;
 pub(crate) mod datasets;
+pub(crate) mod engine;
 pub(crate) mod job;
 #[allow(unreachable_pub)]
 pub(crate) mod panel;
 pub mod runtime;
 pub(crate) mod store;
 pub(crate) mod webgpu;
+pub(crate) mod worker;

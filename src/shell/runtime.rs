@@ -1,4 +1,5 @@
-//! Starts the compute backend the user asked for and proves it works.
+//! Starts the compute backend the user asked for and proves it works (in the engine's
+//! worker; the browser tests call it in their page).
 //!
 //! `start` tries WebGPU (unless the user chose the CPU), falls back to Burn's CPU backend
 //! with the reason when WebGPU is missing, fails to start or computes wrongly, and runs the
@@ -10,11 +11,14 @@ use std::rc::Rc;
 
 use bioplay_engine::Device;
 use bioplay_engine::device::{self, BackendKind};
-use bioplay_engine::probe::{self, ProbeError, ProbeReport};
+use bioplay_engine::probe::{self, ProbeError};
 use futures::lock::Mutex;
 
 use crate::present::backend::{AdapterInfo, Fallback};
 use crate::present::prefs::BackendPreference;
+use crate::protocol::EngineStatus;
+pub use crate::protocol::ProbeCheck;
+use crate::shell::browser::now_ms;
 use crate::shell::webgpu;
 
 /// Largest difference from the closed form the shell accepts before it distrusts a device.
@@ -34,15 +38,6 @@ pub struct ActiveBackend {
     pub adapter: Option<AdapterInfo>,
 }
 
-/// The probe's result on the active backend, checked against the closed form.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProbeCheck {
-    /// What the device computed.
-    pub report: ProbeReport,
-    /// Largest difference from the exact answer.
-    pub max_error: f64,
-}
-
 /// What `start` did.
 #[derive(Debug, Clone)]
 pub struct Startup {
@@ -57,11 +52,17 @@ pub struct Startup {
     pub elapsed_ms: f64,
 }
 
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_default()
+impl Startup {
+    /// What the page's status line shows of it.
+    pub fn status(&self) -> EngineStatus {
+        EngineStatus {
+            kind: self.backend.kind,
+            adapter: self.backend.adapter.clone(),
+            fallback: self.fallback.clone(),
+            probe: self.probe.clone().map_err(|e| e.to_string()),
+            elapsed_ms: self.elapsed_ms,
+        }
+    }
 }
 
 thread_local! {

@@ -25,10 +25,10 @@ fn get_string(target: &JsValue, key: &str) -> String {
 
 /// Finds a WebGPU adapter, or says why there is none.
 pub(crate) async fn detect() -> Result<AdapterInfo, Fallback> {
-    let Some(window) = web_sys::window() else {
+    // `navigator` of the page or of the worker (WebGPU exists in dedicated workers).
+    let Some(navigator) = get(&js_sys::global(), "navigator") else {
         return Err(Fallback::NoWebGpu);
     };
-    let navigator: JsValue = window.navigator().into();
     let Some(gpu) = get(&navigator, "gpu") else {
         return Err(Fallback::NoWebGpu);
     };

@@ -5,35 +5,28 @@ use super::*;
 
 /// Run, share and reset.
 #[component]
-pub(super) fn RunControls(tab: Tab, startup: LocalResource<Startup>) -> impl IntoView {
+pub(super) fn RunControls(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
     let store = use_store();
     let ready = move || {
         startup
             .get()
+            .and_then(Result::ok)
             .filter(|s| s.probe.is_ok())
-            .map(|s| (s.backend.device.clone(), s.backend.kind))
+            .map(|s| s.kind)
     };
     let busy = move || store.job.with(Option::is_some);
     let checked = store.checked(tab);
     let valid = move || checked.with(Result::is_ok);
     let (link, set_link) = signal(None::<String>);
     let start = move |_| {
-        let Some((device, kind)) = ready() else {
+        let Some(kind) = ready() else {
             return;
         };
         let Ok(planned) = checked.get_untracked() else {
             return;
         };
         store.notify(tab, None);
-        spawn_local(job::run(
-            store,
-            Launch {
-                tab,
-                planned,
-                device,
-                kind,
-            },
-        ));
+        spawn_local(job::run(store, Launch { tab, planned, kind }));
     };
     let share = move |_| {
         let url = browser::replace_hash(&share::link_hash(tab, &store.values(tab)));

@@ -23,8 +23,8 @@ use crate::present::share;
 use crate::present::views::{self, Table};
 use crate::shell::browser;
 use crate::shell::components::chart::{Chart, HeatmapView, download_text};
+use crate::shell::engine::EngineStart;
 use crate::shell::job::{self, Launch};
-use crate::shell::runtime::Startup;
 use crate::shell::store::{Notice, Store, use_store};
 
 mod controls;
@@ -39,21 +39,15 @@ use settings::*;
 
 /// A whole panel.
 #[component]
-pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<Startup>) -> impl IntoView {
+pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
     let store = use_store();
     let notice = move || store.notices.with(|n| n.get(tab.id()).cloned());
-    // Fetch the chosen shipped dataset now, so Run starts training at once.
+    // The worker fetches the chosen shipped dataset now, so Run starts training at once.
+    let dataset = Memo::new(move |_| store.field(tab, "dataset"));
     Effect::new(move |_| {
-        let choice = store
-            .values(tab)
-            .get("dataset")
-            .cloned()
-            .unwrap_or_default();
-        let shipped = DatasetChoice::from_id(&choice).and_then(DatasetChoice::shipped);
+        let shipped = DatasetChoice::from_id(&dataset.get()).and_then(DatasetChoice::shipped);
         if let Some(which) = shipped {
-            spawn_local(async move {
-                let _ = crate::shell::datasets::shipped(which).await;
-            });
+            crate::shell::engine::preload(which);
         }
     });
     view! {

@@ -172,7 +172,9 @@ pub(super) fn CustomData(tab: Tab) -> impl IntoView {
         let (Some(i), Some(l)) = (images.get_value(), labels.get_value()) else {
             return;
         };
-        match crate::shell::datasets::set_custom(&i, &l) {
+        match crate::shell::datasets::set_custom(&i, &l)
+            .and_then(|d| crate::shell::engine::set_custom_data(&i, &l).map(|()| d))
+        {
             Ok(d) => {
                 store.notify(tab, None);
                 set_status.set(Some(format!(

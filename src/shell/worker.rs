@@ -1,0 +1,269 @@
+//! The engine's side of the Web Worker: starts and checks the compute backend, runs one
+//! experiment at a time, and reports back to the page ([`crate::protocol`]).
+//!
+//! Nothing here draws: the page's thread only receives events. Training still runs in
+//! bounded chunks (about [`CHUNK_TARGET_MS`]) with a turn of the worker's event loop
+//! between them, so pause, resume and cancel from the page take effect within a chunk.
+//! A panic becomes an [`Event::Crashed`] for the page before the worker stops.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bioplay_engine::data::Dataset;
+use bioplay_engine::experiment::{
+    self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
+};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::present::history::{RunImage, slim};
+use crate::protocol::{Command, DataSource, Event, StopReason};
+use crate::shell::runtime::{self, Startup};
+use crate::shell::{browser, datasets};
+
+/// How long a chunk of training runs before the worker looks at its messages (ms).
+const CHUNK_TARGET_MS: f64 = 100.0;
+/// Minimum time between two progress events (ms).
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// The page's requests to the run in progress.
+#[derive(Default)]
+struct Control {
+    cancel: Cell<bool>,
+    paused: Cell<bool>,
+}
+
+thread_local! {
+    static STARTED: RefCell<Option<Startup>> = const { RefCell::new(None) };
+    static CONTROL: Rc<Control> = Rc::new(Control::default());
+    /// Why the last custom dataset could not be used, if it could not.
+    static CUSTOM_PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Sends `event` to the page.
+fn post(event: &Event) {
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"message".into(), &event.to_json().into());
+    let _ = scope().post_message(&message);
+}
+
+/// The worker's entry point: listens for commands.
+pub(crate) fn start_worker() {
+    bioplay_engine::static_init::ensure();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&Event::Crashed {
+            message: info.to_string(),
+        });
+    }));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        handle(&event.data());
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    post(&Event::Ready);
+}
+
+fn handle(data: &JsValue) {
+    let text = Reflect::get(data, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default();
+    let command = match Command::from_json(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            post(&Event::Crashed {
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let control = CONTROL.with(Rc::clone);
+    match command {
+        Command::Start { preference } => spawn_local(async move {
+            let startup = runtime::start(preference).await;
+            let status = startup.status();
+            STARTED.with(|s| *s.borrow_mut() = Some(startup));
+            post(&Event::Started(status));
+        }),
+        Command::SetCustomData => {
+            let bytes = |key: &str| {
+                Reflect::get(data, &key.into())
+                    .ok()
+                    .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+                    .map(|a| a.to_vec())
+                    .unwrap_or_default()
+            };
+            let problem = datasets::set_custom(&bytes("images"), &bytes("labels")).err();
+            CUSTOM_PROBLEM.with(|p| *p.borrow_mut() = problem);
+        }
+        Command::Preload { data } => spawn_local(async move {
+            // A failure is reported by the run that needs the data.
+            let _ = datasets::shipped(data).await;
+        }),
+        Command::Run { run, config, data } => spawn_local(run_one(run, *config, data)),
+        Command::Pause => control.paused.set(true),
+        Command::Resume => control.paused.set(false),
+        Command::Cancel => control.cancel.set(true),
+    }
+}
+
+/// The dataset a run reads.
+async fn dataset(source: DataSource) -> Result<Rc<Dataset>, String> {
+    match source {
+        DataSource::Shipped(which) => datasets::shipped(which).await,
+        DataSource::Custom => datasets::custom().ok_or_else(|| {
+            CUSTOM_PROBLEM
+                .with(|p| p.borrow().clone())
+                .unwrap_or_else(|| {
+                    "load your IDX image and label files first (Data section)".into()
+                })
+        }),
+    }
+}
+
+async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
+    let control = CONTROL.with(Rc::clone);
+    control.cancel.set(false);
+    control.paused.set(false);
+    let stop = |reason| post(&Event::Stopped { run, reason });
+    let Some(device) = STARTED.with(|s| s.borrow().as_ref().map(|s| s.backend.device.clone()))
+    else {
+        stop(StopReason::Failed(
+            "the compute backend has not started".into(),
+        ));
+        return;
+    };
+    let data = match dataset(source).await {
+        Ok(d) => d,
+        Err(e) => {
+            stop(StopReason::Failed(format!("cannot run: {e}")));
+            return;
+        }
+    };
+    let mut host = WorkerHost {
+        run,
+        control,
+        sent: f64::NEG_INFINITY,
+        points: Vec::new(),
+        ms_per_step: None,
+        chunk: None,
+    };
+    let outcome = experiment::run(&config, &data, &device, &mut host).await;
+    host.flush_points();
+    match outcome {
+        Ok(result) => {
+            let images = images(&config, &data, &result);
+            post(&Event::Finished {
+                run,
+                result: slim(result),
+                images,
+            });
+        }
+        Err(RunError::Cancelled) => stop(StopReason::Cancelled),
+        Err(e) => stop(StopReason::Failed(e.to_string())),
+    }
+}
+
+/// The engine's host in the worker: forwards progress and live points to the page.
+struct WorkerHost {
+    run: u64,
+    control: Rc<Control>,
+    /// When progress was last sent.
+    sent: f64,
+    /// Live points not sent yet.
+    points: Vec<LivePoint>,
+    /// Milliseconds per step, smoothed over the chunks so far.
+    ms_per_step: Option<f64>,
+    /// When the current chunk began, and how many steps it has.
+    chunk: Option<(f64, usize)>,
+}
+
+impl WorkerHost {
+    fn flush_points(&mut self) {
+        if !self.points.is_empty() {
+            post(&Event::Live {
+                run: self.run,
+                points: std::mem::take(&mut self.points),
+            });
+        }
+    }
+}
+
+impl Host for WorkerHost {
+    fn report(&mut self, progress: &Progress) -> Flow {
+        let now = browser::now_ms();
+        if let Some((began, steps)) = self.chunk.take() {
+            let per_step = (now - began) / steps.max(1) as f64;
+            self.ms_per_step = Some(match self.ms_per_step {
+                Some(old) => 0.5 * old + 0.5 * per_step,
+                None => per_step,
+            });
+        }
+        if now - self.sent >= PROGRESS_EVERY_MS || progress.done >= progress.total {
+            self.sent = now;
+            self.flush_points();
+            post(&Event::Progress {
+                run: self.run,
+                progress: progress.clone(),
+            });
+        }
+        if self.control.cancel.get() {
+            Flow::Cancel
+        } else {
+            Flow::Continue
+        }
+    }
+
+    async fn pause(&mut self) {
+        // A turn of the event loop, so the page's messages are read.
+        browser::sleep(0).await;
+        while self.control.paused.get() && !self.control.cancel.get() {
+            browser::sleep(50).await;
+        }
+    }
+
+    fn steps_per_call(&mut self, configured: usize) -> usize {
+        // Start with one step, then size chunks to the time a step takes.
+        let steps = match self.ms_per_step {
+            None => 1,
+            Some(ms) => (CHUNK_TARGET_MS / ms.max(1e-3)).floor() as usize,
+        }
+        .clamp(1, configured.max(1));
+        self.chunk = Some((browser::now_ms(), steps));
+        steps
+    }
+
+    fn observe(&mut self, point: LivePoint) {
+        self.points.push(point);
+    }
+}
+
+/// The first layer's masks and weights of a pruned MLP, as PNGs to keep with the run.
+fn images(
+    config: &ExperimentConfig,
+    dataset: &Dataset,
+    result: &ExperimentResult,
+) -> Vec<RunImage> {
+    let ExperimentResult::Imp(imp) = result else {
+        return Vec::new();
+    };
+    imp::first_layer_images(&config.model, dataset, imp)
+        .into_iter()
+        .filter_map(|picture| {
+            let png = picture.image.to_png().ok()?;
+            Some(RunImage {
+                title: picture.title.into(),
+                data_url: browser::png_data_url(&png),
+            })
+        })
+        .collect()
+}
