@@ -93,11 +93,14 @@ fn ensure() -> Result<(), String> {
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_default();
-        lost(if message.is_empty() {
-            "the compute engine could not be loaded (its script or module is missing or broken)"
-                .to_owned()
-        } else {
-            format!("the compute engine stopped: {message}")
+        let loaded = ENGINE.with(|e| e.borrow().as_ref().is_some_and(|e| e.ready));
+        lost(match (loaded, message.is_empty()) {
+            (false, true) => {
+                "the compute engine could not be loaded (its script or module is missing or broken)"
+                    .to_owned()
+            }
+            (false, false) => format!("the compute engine could not be loaded ({message})"),
+            (true, _) => format!("the compute engine stopped: {message}"),
         });
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
