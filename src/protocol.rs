@@ -3,8 +3,8 @@
 //! The page keeps the UI, the history and the charts; a dedicated worker starts the
 //! compute backend, checks it and runs every experiment, so training never takes the
 //! page's thread. They talk through [`Command`]s (page to worker) and [`Event`]s (worker
-//! to page), each a JSON string in an [`Envelope`]'s `message`; the bytes of a user's own
-//! dataset travel beside it as transferred buffers, not as JSON. Plain data, so the
+//! to page), each a JSON string in the `message` of a plain object (`shell::envelope`);
+//! the bytes of a user's own dataset travel beside it as typed arrays, not as JSON. Plain data, so the
 //! protocol is tested natively (`cargo test`); `shell::engine` (page) and `shell::worker`
 //! (worker) move it.
 

@@ -19,6 +19,7 @@ use web_sys::{MessageEvent, Worker};
 use crate::present::prefs::BackendPreference;
 use crate::protocol::{Command, EngineStatus, Event, StopReason};
 use crate::shell::browser::js_error;
+use crate::shell::envelope;
 
 /// What starting the engine gave: the backend it runs on, or why it could not start.
 pub(crate) type EngineStart = Result<EngineStatus, String>;
@@ -74,11 +75,7 @@ fn ensure() -> Result<(), String> {
         if !is_current(generation) {
             return;
         }
-        let text = Reflect::get(&event.data(), &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_default();
-        match Event::from_json(&text) {
+        match Event::from_json(&envelope::message(&event.data())) {
             Ok(event) => dispatch(event),
             Err(e) => lost(e.to_string()),
         }
@@ -225,11 +222,7 @@ fn lost(reason: String) {
 
 /// Posts `command` with `extra` values beside it in the envelope.
 fn post(command: &Command, extra: &[(&str, JsValue)]) -> Result<(), String> {
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"message".into(), &command.to_json().into());
-    for (key, value) in extra {
-        let _ = Reflect::set(&message, &(*key).into(), value);
-    }
+    let message = envelope::wrap(command.to_json(), extra);
     ENGINE.with(|e| match e.borrow_mut().as_mut() {
         Some(engine) if engine.ready => engine.worker.post_message(&message).map_err(js_error),
         Some(engine) => {

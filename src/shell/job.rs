@@ -5,7 +5,6 @@
 //! chunk of training.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::ExperimentConfig;
@@ -19,31 +18,25 @@ use crate::protocol::{Command, DataSource, Event, StopReason};
 use crate::shell::store::{JobState, Notice, Store};
 use crate::shell::{browser, engine};
 
-/// The user's requests to the run in progress, as the page shows them.
-#[derive(Default)]
-struct Control {
-    cancel: Cell<bool>,
-    paused: Cell<bool>,
-}
-
 thread_local! {
-    static CONTROL: Rc<Control> = Rc::new(Control::default());
+    /// Whether the user paused the run in progress (the worker holds it; the page shows it
+    /// and holds the next run of a comparison too).
+    static PAUSED: Cell<bool> = const { Cell::new(false) };
     static NEXT_RUN: Cell<u64> = const { Cell::new(1) };
 }
 
-fn control() -> Rc<Control> {
-    CONTROL.with(Rc::clone)
+fn paused() -> bool {
+    PAUSED.with(Cell::get)
 }
 
 /// Asks the run in progress to stop at its next chunk.
 pub(crate) fn cancel() {
-    control().cancel.set(true);
     engine::control(Command::Cancel);
 }
 
 /// Pauses or resumes the run in progress.
 pub(crate) fn set_paused(paused: bool, store: Store) {
-    control().paused.set(paused);
+    PAUSED.with(|p| p.set(paused));
     engine::control(if paused {
         Command::Pause
     } else {
@@ -72,9 +65,7 @@ pub(crate) struct Launch {
 /// Runs `launch.planned` one after another, keeping each in the history. Returns when all
 /// are done, one failed, or the user cancelled.
 pub(crate) async fn run(store: Store, launch: Launch) {
-    let control = control();
-    control.cancel.set(false);
-    control.paused.set(false);
+    PAUSED.with(|p| p.set(false));
     let count = launch.planned.len();
     let mut batch: Option<String> = None;
     for (i, planned) in launch.planned.into_iter().enumerate() {
@@ -100,7 +91,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
             rate: 0.0,
             seconds_left: None,
             loss: None,
-            paused: control.paused.get(),
+            paused: paused(),
         };
         store.job.set(Some(state.clone()));
         let started = browser::now_ms();
@@ -122,7 +113,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
             Err(e) => outcome = Err(StopReason::Failed(e)),
             Ok(mut events) => {
                 // A pause asked for between two runs of a comparison holds the next one.
-                if control.paused.get() {
+                if paused() {
                     engine::control(Command::Pause);
                 }
                 while let Some(event) = events.next().await {
@@ -139,7 +130,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                             };
                             state.seconds_left = progress.seconds_left(seconds);
                             state.loss = progress.loss;
-                            state.paused = control.paused.get();
+                            state.paused = paused();
                             store.job.set(Some(state.clone()));
                         }
                         Event::Live { points, .. } => {

@@ -17,6 +17,7 @@ pub(crate) mod browser;
 pub(crate) mod components;
 pub(crate) mod datasets;
 pub(crate) mod engine;
+pub(crate) mod envelope;
 pub(crate) mod job;
 #[allow(unreachable_pub)]
 pub(crate) mod panel;

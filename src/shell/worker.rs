@@ -13,7 +13,6 @@ use bioplay_engine::data::Dataset;
 use bioplay_engine::experiment::{
     self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
 };
-use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -22,7 +21,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::present::history::{RunImage, slim};
 use crate::protocol::{Command, DataSource, Event, StopReason};
 use crate::shell::runtime::{self, Startup};
-use crate::shell::{browser, datasets};
+use crate::shell::{browser, datasets, envelope};
 
 /// How long a chunk of training runs before the worker looks at its messages (ms).
 const CHUNK_TARGET_MS: f64 = 100.0;
@@ -49,9 +48,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// Sends `event` to the page.
 fn post(event: &Event) {
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"message".into(), &event.to_json().into());
-    let _ = scope().post_message(&message);
+    let _ = scope().post_message(&envelope::wrap(event.to_json(), &[]));
 }
 
 /// The worker's entry point: listens for commands.
@@ -73,11 +70,7 @@ pub(crate) fn start_worker() {
 }
 
 fn handle(data: &JsValue) {
-    let text = Reflect::get(data, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_default();
-    let command = match Command::from_json(&text) {
+    let command = match Command::from_json(&envelope::message(data)) {
         Ok(c) => c,
         Err(e) => {
             post(&Event::Crashed {
@@ -95,14 +88,9 @@ fn handle(data: &JsValue) {
             post(&Event::Started(status));
         }),
         Command::SetCustomData => {
-            let bytes = |key: &str| {
-                Reflect::get(data, &key.into())
-                    .ok()
-                    .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-                    .map(|a| a.to_vec())
-                    .unwrap_or_default()
-            };
-            let problem = datasets::set_custom(&bytes("images"), &bytes("labels")).err();
+            let images = envelope::bytes(data, "images");
+            let labels = envelope::bytes(data, "labels");
+            let problem = datasets::set_custom(&images, &labels).err();
             CUSTOM_PROBLEM.with(|p| *p.borrow_mut() = problem);
         }
         Command::Preload { data } => spawn_local(async move {
