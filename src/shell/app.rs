@@ -1,10 +1,13 @@
 //! The Leptos application: header with the backend switch and status line, navigation, and
-//! one panel per experiment family.
+//! one panel per experiment family (each built on its first visit and kept, hidden, after).
 //!
 //! Components stay small and hold no domain logic: backend choice lives in `prefs` and
 //! `runtime`, places in `routes`, wording of failures in `backend`.
 
+use std::time::Duration;
+
 use bioplay_engine::device::BackendKind;
+use bioplay_engine::experiment::DatasetChoice;
 use leptos::prelude::*;
 use web_sys::UrlSearchParams;
 
@@ -137,6 +140,25 @@ pub fn App() -> impl IntoView {
         set_tab.set(follow_link(store, &current_hash()));
     });
     on_cleanup(move || hash_listener.remove());
+    // A panel is built on its first visit and then kept, hidden while another is shown:
+    // switching back is a change of one attribute, not a rebuild of its form, charts and
+    // history, and it keeps what the panel showed (scroll position, open details).
+    let mounted = RwSignal::new(Tab::ALL.map(|t| t == tab.get_untracked()));
+    Effect::new(move |_| {
+        let shown = tab.get();
+        if !mounted.with(|m| m[shown.index()]) {
+            mounted.update(|m| m[shown.index()] = true);
+        }
+    });
+    premount(store, mounted);
+    // The worker fetches the shown panel's shipped dataset now, so Run starts at once.
+    let dataset = Memo::new(move |_| store.field(tab.get(), "dataset"));
+    Effect::new(move |_| {
+        let shipped = DatasetChoice::from_id(&dataset.get()).and_then(DatasetChoice::shipped);
+        if let Some(which) = shipped {
+            engine::preload(which);
+        }
+    });
 
     let choose = move |choice: BackendPreference| {
         set_pref_problem.set(None);
@@ -179,11 +201,41 @@ pub fn App() -> impl IntoView {
                 })
                 .collect_view()}
         </nav>
-        <main>{move || view! { <ExperimentPanel tab=tab.get() startup /> }}</main>
+        <main data-panels-built=move || mounted.with(|m| m.iter().filter(|b| **b).count())>
+            {Tab::ALL
+                .into_iter()
+                .map(|t| {
+                    view! {
+                        <Show when=move || mounted.with(|m| m[t.index()])>
+                            <div class="panel-slot" hidden=move || tab.get() != t>
+                                <ExperimentPanel tab=t startup />
+                            </div>
+                        </Show>
+                    }
+                })
+                .collect_view()}
+        </main>
         <footer class="footer">
             "Everything runs in this tab: your data and models never leave your computer."
         </footer>
     }
+}
+
+/// Builds the panels not visited yet, one per idle moment of the page and only while no
+/// run is going (building one takes tens of milliseconds, which must not land between a
+/// run's progress reports), so that a first visit is as quick as any other switch.
+fn premount(store: Store, mounted: RwSignal<[bool; Tab::ALL.len()]>) {
+    request_idle_callback(move || {
+        let Some(next) = mounted.with_untracked(|m| m.iter().position(|built| !built)) else {
+            return;
+        };
+        if store.running.get_untracked().is_some() {
+            set_timeout(move || premount(store, mounted), Duration::from_secs(1));
+            return;
+        }
+        mounted.update(|m| m[next] = true);
+        premount(store, mounted);
+    });
 }
 
 /// The backend chooser.

@@ -107,8 +107,11 @@ pub(crate) struct Store {
     pub selected: RwSignal<BTreeMap<String, String>>,
     /// Runs overlaid on the charts of their panel.
     pub overlays: RwSignal<BTreeSet<String>>,
-    /// The run in progress.
+    /// The run in progress (changes with every progress report).
     pub job: RwSignal<Option<JobState>>,
+    /// The panel whose run is in progress, if any: changes only when a run starts or
+    /// ends, so what depends only on that does not redo its work ten times a second.
+    pub running: Memo<Option<Tab>>,
     /// Its live points.
     pub live: RwSignal<Vec<LivePoint>>,
     /// A message per panel, by tab id.
@@ -151,13 +154,15 @@ impl Store {
             let values = forms[tab.index()];
             Memo::new_with_compare(move |_| values.with(|v| form::build(tab, v)), |_, _| true)
         });
+        let job = RwSignal::new(None::<JobState>);
         Store {
             history: RwSignal::new(history),
             forms,
             checked,
             selected: RwSignal::new(BTreeMap::new()),
             overlays: RwSignal::new(BTreeSet::new()),
-            job: RwSignal::new(None),
+            job,
+            running: Memo::new(move |_| job.with(|j| j.as_ref().map(|j| j.tab))),
             live: RwSignal::new(Vec::new()),
             notices: RwSignal::new(BTreeMap::new()),
             storage_problem: RwSignal::new(problem),

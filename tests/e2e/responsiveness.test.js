@@ -56,6 +56,10 @@ for (const [label, webgpu, query] of [
       assert.equal((await waitForStartup(page)).kind, label);
       const run = page.locator('[data-testid="panel-train"] [data-testid="run"]');
       await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+      // The other panels are built while the page is idle before a run (a first visit is
+      // then a switch like any other); wait for that, timing it from navigation.
+      await page.waitForFunction(() => document.querySelector("main")?.getAttribute("data-panels-built") === "5", null, { timeout: 30_000 });
+      const built = await page.evaluate(() => performance.now());
       // Every long task from the click on Run to the run's end (its row turning
       // "finished"), with the moments the progress bar first showed and the run ended.
       await page.evaluate(() => {
@@ -72,7 +76,9 @@ for (const [label, webgpu, query] of [
       });
       const t0 = Date.now();
       await run.click();
-      await progressPast(page, 0.05);
+      // Past the first evaluation, so the live charts are drawn: the frame that first
+      // mounts them (60-360 ms here, counted in the "other" long tasks) is not mid-run.
+      await progressPast(page, 0.3);
       // Clicks timed in the page, from the click to the frame that shows its effect: Pause
       // (the button turns into Resume), Resume, and a switch to the Prune panel and back.
       const clickDrawn = (click, shownSelector, text) =>
@@ -83,7 +89,7 @@ for (const [label, webgpu, query] of [
               document.querySelector(click).click();
               const check = () => {
                 const el = document.querySelector(shownSelector);
-                if (el && (!text || el.textContent.includes(text))) {
+                if (el && el.checkVisibility() && (!text || el.textContent.includes(text))) {
                   // The work this click caused is the page's answer to it, not training.
                   (window.__clicks ??= []).push([t, performance.now()]);
                   resolve(performance.now() - t);
@@ -95,8 +101,8 @@ for (const [label, webgpu, query] of [
         );
       const pause = await clickDrawn('[data-testid="pause"]', '[data-testid="pause"]', "Resume");
       const resume = await clickDrawn('[data-testid="pause"]', '[data-testid="pause"]', "Pause");
-      const toPrune = await clickDrawn('[data-testid="tab-prune"]', '[data-testid="busy-elsewhere"]');
-      const stillRunning = (await page.locator('[data-testid="busy-elsewhere"]').count()) === 1;
+      const toPrune = await clickDrawn('[data-testid="tab-prune"]', '[data-testid="panel-prune"] [data-testid="busy-elsewhere"]');
+      const stillRunning = (await page.locator('[data-testid="panel-prune"] [data-testid="busy-elsewhere"]').count()) === 1;
       const back = await clickDrawn('[data-testid="tab-train"]', '[data-testid="panel-train"] [data-testid="progress"]');
       await page.locator('[data-testid="run-row"][data-status="finished"]').waitFor({ timeout: 480_000 });
       const seconds = (Date.now() - t0) / 1000;
@@ -113,21 +119,18 @@ for (const [label, webgpu, query] of [
         `responsiveness on ${label} (${CONFIG.train_samples} samples, ${CONFIG.epochs} epochs): ` +
           `run ${seconds.toFixed(1)} s; while training ${training.length} long tasks (longest ${longest(training).toFixed(0)} ms); ` +
           `${tasks.length - training.length} others (longest ${longest(tasks.filter((t) => !training.includes(t))).toFixed(0)} ms: ` +
-          `drawing the new run, answering the clicks, the result); clicks drawn after ` +
+          `drawing the new run, answering the clicks, the result); all panels built ${built.toFixed(0)} ms after navigation; clicks drawn after ` +
           Object.entries(clicks).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", "),
       );
       assert.ok(stillRunning, "the panel switch happened while the run was still going");
       assert.ok(marks.progress !== null && marks.finished !== null, JSON.stringify(marks));
-      // On the CPU route no task of the page's thread passes 50 ms while the worker trains.
-      // On SwiftShader the software GPU's threads share the two cores with the page, and a
-      // chart redraw has taken 54-79 ms now and then: held to 100 ms, and printed.
-      const limit = label === "CPU" ? 50 : 100;
+      // No task of the page's thread passes 50 ms while the worker trains: a progress
+      // report updates texts in place, a new evaluation redraws the live charts.
+      const limit = 50;
       assert.equal(training.filter((t) => t.duration > limit).length, 0, `long tasks over ${limit} ms while training: ${JSON.stringify(training)}`);
-      // The run's own controls answer within 100 ms. A panel switch mounts a whole panel
-      // (form, charts, history), which takes 40-120 ms here while SwiftShader shares the
-      // two cores: bounded, and printed above.
-      for (const what of ["pause", "resume"]) assert.ok(clicks[what] < 100, `${what} was drawn after ${clicks[what].toFixed(0)} ms`);
-      for (const what of ["toPrune", "back"]) assert.ok(clicks[what] < 250, `${what} was drawn after ${clicks[what].toFixed(0)} ms`);
+      // Every click is drawn within 100 ms: the run's own controls, and a panel switch,
+      // which shows a panel already built (hidden) instead of building it.
+      for (const [what, ms] of Object.entries(clicks)) assert.ok(ms < 100, `${what} was drawn after ${ms.toFixed(0)} ms`);
       assert.deepEqual(errors, []);
       await close();
     });

@@ -14,7 +14,7 @@ pub(super) fn RunControls(tab: Tab, startup: LocalResource<EngineStart>) -> impl
             .filter(|s| s.probe.is_ok())
             .map(|s| s.kind)
     };
-    let busy = move || store.job.with(Option::is_some);
+    let busy = move || store.running.with(Option::is_some);
     let checked = store.checked(tab);
     let valid = move || checked.with(Result::is_ok);
     let (link, set_link) = signal(None::<String>);
@@ -90,50 +90,67 @@ pub(super) fn format_seconds(s: f64) -> String {
 }
 
 /// The progress of the run in progress, with pause and cancel.
+///
+/// Built once when a run starts (or is shown elsewhere) and updated in place: a progress
+/// report (up to ten a second) changes a few texts and attributes, not the elements, and
+/// a panel that only says the run is elsewhere does not change at all.
 #[component]
 pub(super) fn ProgressView(tab: Tab) -> impl IntoView {
     let store = use_store();
-    let job = move || store.job.get();
-    move || {
-        let Some(j) = job() else {
-            return ().into_any();
-        };
-        if j.tab != tab {
-            return view! {
-                <p class="notice info" data-testid="busy-elsewhere">
-                    {format!("A {} run is in progress; its panel shows it.", j.tab.label())}
-                </p>
-            }
-            .into_any();
+    move || match store.running.get() {
+        None => ().into_any(),
+        Some(other) if other != tab => view! {
+            <p class="notice info" data-testid="busy-elsewhere">
+                {format!("A {} run is in progress; its panel shows it.", other.label())}
+            </p>
         }
-        let paused = j.paused;
+        .into_any(),
+        Some(_) => progress_bar(store).into_any(),
+    }
+}
+
+/// The bar, its texts and the pause and cancel buttons of the run in progress.
+fn progress_bar(store: Store) -> impl IntoView {
+    let read = move |f: fn(&JobState) -> String| {
+        move || store.job.with(|j| j.as_ref().map(f).unwrap_or_default())
+    };
+    let fraction = move || store.job.with(|j| j.as_ref().map_or(0.0, |j| j.fraction));
+    let paused = move || store.job.with(|j| j.as_ref().is_some_and(|j| j.paused));
+    let title = read(|j| {
+        let of = if j.count > 1 {
+            format!("Run {} of {}: ", j.index, j.count)
+        } else {
+            String::new()
+        };
+        format!("{of}{}", j.phase)
+    });
+    let detail = read(|j| {
         let left = j.seconds_left.map_or("estimating time left".into(), |s| {
             format!("about {} left", format_seconds(s))
         });
         let loss = j.loss.map_or(String::new(), |l| format!(" · loss {l:.4}"));
-        view! {
-            <div class="progress" data-testid="progress" data-fraction=format!("{:.4}", j.fraction)>
-                <div class="progress-head">
-                    <strong>
-                        {if j.count > 1 { format!("Run {} of {}: ", j.index, j.count) } else { String::new() }}
-                        {j.phase.clone()}
-                    </strong>
-                    <span>
-                        {format!("{:.0}% · {:.1} steps/s · {left}{loss}", 100.0 * j.fraction, j.rate)}
-                    </span>
-                </div>
-                <progress max="1" value=j.fraction></progress>
-                <div class="actions">
-                    <button
-                        data-testid="pause"
-                        on:click=move |_| job::set_paused(!paused, store)
-                    >
-                        {if paused { "Resume" } else { "Pause" }}
-                    </button>
-                    <button data-testid="cancel" on:click=move |_| job::cancel()>"Cancel"</button>
-                </div>
+        format!(
+            "{:.0}% · {:.1} steps/s · {left}{loss}",
+            100.0 * j.fraction,
+            j.rate
+        )
+    });
+    view! {
+        <div class="progress" data-testid="progress" data-fraction=move || format!("{:.4}", fraction())>
+            <div class="progress-head">
+                <strong>{title}</strong>
+                <span>{detail}</span>
             </div>
-        }
-        .into_any()
+            <progress max="1" prop:value=fraction></progress>
+            <div class="actions">
+                <button data-testid="pause" on:click=move |_| {
+                    let now = store.job.with_untracked(|j| j.as_ref().is_some_and(|j| j.paused));
+                    job::set_paused(!now, store);
+                }>
+                    {move || if paused() { "Resume" } else { "Pause" }}
+                </button>
+                <button data-testid="cancel" on:click=move |_| job::cancel()>"Cancel"</button>
+            </div>
+        </div>
     }
 }

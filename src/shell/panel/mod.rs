@@ -25,7 +25,7 @@ use crate::shell::browser;
 use crate::shell::components::chart::{Chart, HeatmapView, download_text};
 use crate::shell::engine::EngineStart;
 use crate::shell::job::{self, Launch};
-use crate::shell::store::{Notice, Store, use_store};
+use crate::shell::store::{JobState, Notice, Store, use_store};
 
 mod controls;
 mod results;
@@ -42,14 +42,6 @@ use settings::*;
 pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
     let store = use_store();
     let notice = move || store.notices.with(|n| n.get(tab.id()).cloned());
-    // The worker fetches the chosen shipped dataset now, so Run starts training at once.
-    let dataset = Memo::new(move |_| store.field(tab, "dataset"));
-    Effect::new(move |_| {
-        let shipped = DatasetChoice::from_id(&dataset.get()).and_then(DatasetChoice::shipped);
-        if let Some(which) = shipped {
-            crate::shell::engine::preload(which);
-        }
-    });
     view! {
         <section class="panel" data-testid=format!("panel-{}", tab.id())>
             <h2>{tab.title()}</h2>
@@ -118,7 +110,7 @@ fn run_changed(old: Option<&Option<Arc<RunRecord>>>, new: Option<&Option<Arc<Run
 }
 
 fn run_is_live(store: Store, id: &str) -> bool {
-    store.job.with(Option::is_some)
+    store.running.with(Option::is_some)
         && store
             .history
             .with(|h| h.get(id).is_some_and(|r| r.status == RunStatus::Running))

@@ -7,7 +7,7 @@ use super::*;
 #[component]
 pub(super) fn RunView(tab: Tab) -> impl IntoView {
     let store = use_store();
-    let running_here = move || store.job.with(|j| j.as_ref().is_some_and(|j| j.tab == tab));
+    let running_here = move || store.running.get() == Some(tab);
     let shown = Memo::new_with_compare(move |_| shown_run(store, tab), run_changed);
     let compared = Memo::new_with_compare(
         move |_| {

@@ -15,7 +15,7 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
         },
         runs_changed,
     );
-    let running = move || store.job.with(Option::is_some);
+    let running = move || store.running.with(Option::is_some);
     let import = move |ev: web_sys::Event| {
         let Some(file) = browser::chosen_file(&ev) else {
             return;
