@@ -12,18 +12,20 @@
 //! `[out_channels, in_channels, k, k]`; dendrite segments are `[context, units * segments]`
 //! (column `i * segments + s` is segment `s` of unit `i`).
 
+pub mod conv;
 pub mod ops;
 pub mod spec;
 
 use burn::tensor::activation::{relu, softplus};
-use burn::tensor::module::{conv2d, max_pool2d};
-use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor};
 
 use crate::params::{ParamId, check_values};
 use crate::prune::Masks;
 use crate::rng::Rng;
 use crate::tensor_io::upload_params;
+use conv::{ConvPath, ConvShape};
 pub use spec::{
     Activation, CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec,
     ModelSpec, SegmentSelection,
@@ -218,6 +220,8 @@ pub struct Network {
     height: usize,
     width: usize,
     classes: usize,
+    /// How convolutions are computed; `None`: the faster one for the device.
+    conv_path: Option<ConvPath>,
 }
 
 impl Network {
@@ -370,7 +374,15 @@ impl Network {
             height,
             width,
             classes,
+            conv_path: None,
         })
+    }
+
+    /// This network computing its convolutions on `path` whatever the device (for tests
+    /// and benchmarks that compare the two).
+    pub fn with_conv_path(mut self, path: ConvPath) -> Self {
+        self.conv_path = Some(path);
+        self
     }
 
     /// The spec this network was built from.
@@ -521,6 +533,9 @@ impl Network {
         }
         // Every layer reads and writes `[batch, features]`; a convolution views its input
         // as `[batch, channels, height, width]` (a reshape is free).
+        let conv_path = self
+            .conv_path
+            .unwrap_or_else(|| ConvPath::for_device(&x.device()));
         let mut flat = x;
         let mut records = Vec::new();
         let shape = |id: ParamId| -> &[usize] { &self.param(id).shape };
@@ -541,12 +556,14 @@ impl Network {
                     let input = flat.reshape([batch, *in_channels, *in_h, *in_w]);
                     let w4 =
                         value(*weight).reshape([*out_channels, *in_channels, *kernel, *kernel]);
-                    let mut y = relu(conv2d(
-                        input,
-                        w4,
-                        Some(value(*bias)),
-                        ConvOptions::new([1, 1], [*padding, *padding], [1, 1], 1),
-                    ));
+                    let shape = ConvShape {
+                        channels: *in_channels,
+                        height: *in_h,
+                        width: *in_w,
+                        kernel: *kernel,
+                        padding: *padding,
+                    };
+                    let mut y = relu(conv::convolve(input, w4, value(*bias), shape, conv_path));
                     if *pool {
                         y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
                     }

@@ -194,3 +194,28 @@ fn without_biases_and_with_softplus_the_network_has_no_bias_parameters() {
     let logits = block_on(download(out.logits)).expect("read");
     assert!(logits.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn a_cnn_gives_the_same_logits_with_gemm_and_backend_convolutions() {
+    let device = crate::device::cpu();
+    let net = Network::new(&ModelSpec::lenet5(), 28, 28, 10).expect("builds");
+    let params = net.init(&mut Rng::new(3), &device);
+    let mut rng = Rng::new(4);
+    let pixels: Vec<f32> = (0..2 * 784).map(|_| rng.uniform(0.0, 1.0) as f32).collect();
+    let logits = |path| {
+        let x = upload(pixels.clone(), [2, 784], &device);
+        let net = net.clone().with_conv_path(path);
+        let out = net.forward(&params, x, None, false).expect("forward");
+        block_on(download(out.logits)).expect("read")
+    };
+    let (gemm, backend) = (
+        logits(conv::ConvPath::Gemm),
+        logits(conv::ConvPath::Backend),
+    );
+    assert_eq!(gemm.len(), 20);
+    for (a, b) in gemm.iter().zip(&backend) {
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
+    // On the CPU backend the network picks the GEMM path by itself.
+    assert_eq!(conv::ConvPath::for_device(&device), conv::ConvPath::Gemm);
+}
