@@ -42,9 +42,20 @@ for (const [dir, name] of TFJS_FILES) copyFileSync(join(dir, name), join(benchDi
 // BENCH_WORKLOADS=mlp-64,cnn-64 runs only those (a quicker look; the tables cover them).
 const IDS = process.env.BENCH_WORKLOADS?.split(",") ?? ["mlp-1", "mlp-64", "mlp-256", "cnn-64"];
 const OURS_JSON = '[data-testid="bench-json"]';
+// Our CPU path three ways: the single-threaded engine (a page that is not cross-origin
+// isolated), and the threaded engine (isolated) with a pool of one thread and of one per
+// core. The ratio of the last two is the threads' scaling.
 const IMPLEMENTATIONS = [
   ["ours WebGPU", { webgpu: true, path: (id) => `?backend=webgpu&workloads=${id}#/bench`, selector: OURS_JSON }],
   ["ours CPU (wasm)", { webgpu: false, path: (id) => `?backend=cpu&workloads=${id}#/bench`, selector: OURS_JSON }],
+  [
+    "ours CPU 1 thread",
+    { webgpu: false, isolated: true, path: (id) => `?backend=cpu&threads=1&workloads=${id}#/bench`, selector: OURS_JSON },
+  ],
+  [
+    "ours CPU all threads",
+    { webgpu: false, isolated: true, path: (id) => `?backend=cpu&workloads=${id}#/bench`, selector: OURS_JSON },
+  ],
   // Cross-origin isolation lets TF.js's WASM backend use threads: its best configuration.
   ...["webgpu", "webgl", "wasm"].map((b) => [
     `TF.js ${b}`,
@@ -158,13 +169,14 @@ columns["native CPU"] = byId(native.cpu.results);
 columns["native GPU"] = byId(native.gpu.results);
 writeFileSync(join(nativeDir, "browser.json"), JSON.stringify({ pages, blank }, null, 2));
 
+const first = (name) => Object.values(pages[name]).find((r) => r);
 const nat = columns["native CPU"];
 // A result counts only if its guard loss is within this of the native one: a different loss
 // means different work (or wrong arithmetic), and its speed says nothing.
 const GUARD_TOLERANCE = 0.01;
 const valid = (r, id) => r && nat[id] && Math.abs(r.guard_loss - nat[id].guard_loss) <= GUARD_TOLERANCE;
 const rate = (name, id) => (valid(columns[name][id], id) ? columns[name][id].samples_per_s : 0);
-const OURS = ["ours WebGPU", "ours CPU (wasm)"];
+const OURS = ["ours WebGPU", "ours CPU (wasm)", "ours CPU 1 thread", "ours CPU all threads"];
 const THEIRS = ["TF.js webgpu", "TF.js webgl", "TF.js wasm"];
 const best = (names, id) => Math.max(0, ...names.map((n) => rate(n, id)));
 const ratio = (a, b) => (a > 0 && b > 0 ? (a / b).toFixed(2) : "–");
@@ -194,6 +206,7 @@ table(
     "ours CPU / TF.js wasm",
     "wasm CPU / native CPU",
     "browser WebGPU / native GPU",
+    "all threads / 1 thread",
   ],
   IDS.map((id) => [
     id,
@@ -203,8 +216,11 @@ table(
     ratio(rate("ours CPU (wasm)", id), rate("TF.js wasm", id)),
     ratio(rate("ours CPU (wasm)", id), rate("native CPU", id)),
     ratio(rate("ours WebGPU", id), rate("native GPU", id)),
+    ratio(rate("ours CPU all threads", id), rate("ours CPU 1 thread", id)),
   ]),
 );
+const threads = first("ours CPU all threads")?.threads;
+if (threads !== undefined) console.log(`\nThe threaded engine's pool: ${threads} threads (navigator.hardwareConcurrency, at most 8).`);
 table(
   "Time to the first step, ms (page start-up not included; shader compilation included)",
   ["workload", ...names],
@@ -254,5 +270,4 @@ for (const [name, byWorkload] of Object.entries(pages)) {
   }
 }
 console.log(`native GPU: ${native.gpu.error ? `not run: ${native.gpu.error}` : native.gpu.label}`);
-const first = (name) => Object.values(pages[name]).find((r) => r);
 console.log(`adapter: ${first("ours WebGPU")?.adapter || "none"}; TF.js wasm threads: ${first("TF.js wasm")?.threads ?? "unknown"}`);

@@ -115,6 +115,22 @@ ensure_wasm_toolchain() {
     has_wasm_std "$(cat "$BIOPLAY_CACHE/toolchain")" || die "no wasm32 standard library after set-up"
 }
 
+# The threaded engine worker builds its standard library from source, with atomics
+# (scripts/build-engine-threads.sh): the build toolchain needs its library sources. Online,
+# rustup's rust-src; on the Debian route, rust-web-src, which debian_web_toolchain installs.
+ensure_std_sources() {
+    [ "${BIOPLAY_THREADS:-1}" = 0 ] && return
+    local sysroot
+    sysroot=$(rustc --print sysroot)
+    [ -d "$sysroot/lib/rustlib/src/rust/library" ] && return
+    if [ -z "$(cat "$BIOPLAY_CACHE/toolchain" 2>/dev/null)" ] && have rustup && [ -z "${BIOPLAY_OFFLINE:-}" ]; then
+        log "rustup component add rust-src (90 s limit)"
+        timeout 90 rustup component add rust-src >/dev/null 2>&1 || true
+        [ -d "$sysroot/lib/rustlib/src/rust/library" ] && return
+    fi
+    die "no standard library sources for $(rustc --version): the threaded engine cannot be built (rustup component add rust-src; or BIOPLAY_THREADS=0 to build without it, single-threaded)"
+}
+
 # cargo install NAME at VERSION into $BIOPLAY_CACHE/tools unless BIN already reports it.
 cargo_tool() {
     local name=$1 version=$2 bin=$3; shift 3
@@ -169,6 +185,7 @@ main() {
     ensure_wasm_toolchain
     # Re-read the env now that the toolchain is known.
     . "$root/scripts/env.sh"
+    ensure_std_sources
     ensure_browser
     ensure_tools
     ensure_node_packages

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shrinks the .wasm modules of a trunk build (the page's and the engine worker's) with
+# Shrinks the .wasm modules of a trunk build (the page's, the engine worker's and the
+# threaded engine worker's) with
 # binaryen's wasm-opt (when installed), keeps the page's subresource-integrity hash in
 # step, and prints each module's size raw and gzipped.
 #
@@ -46,14 +47,14 @@ optimise() {
         start=$(date +%s)
         if "$wasm_opt" "$level" --strip-debug --strip-producers \
             --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-            --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-threads \
             "$wasm" -o "$wasm.opt" 2>"$wasm.opt.log"; then
             mv "$wasm.opt" "$wasm"
             rm -f "$wasm.opt.log"
             mkdir -p "$cache_dir"
-            # Keep the cache small: the six newest results (two modules per build).
+            # Keep the cache small: the nine newest results (three modules per build).
             find "$cache_dir" -maxdepth 1 -name '*.wasm' -printf '%T@ %p\n' | sort -rn |
-                tail -n +6 | cut -d' ' -f2- | xargs -r rm -f --
+                tail -n +10 | cut -d' ' -f2- | xargs -r rm -f --
             cp "$wasm" "$cache_dir/$key.wasm"
             echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") in $(($(date +%s) - start)) s"
         else

@@ -8,13 +8,14 @@
 //! protocol is tested natively (`cargo test`); `shell::engine` (page) and `shell::worker`
 //! (worker) move it.
 
+use bioplay_engine::bench::{BenchResult, Workload};
 use bioplay_engine::data::Shipped;
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult, LivePoint, Progress};
 use bioplay_engine::probe::ProbeReport;
 use serde::{Deserialize, Serialize};
 
-use crate::present::backend::{AdapterInfo, Fallback};
+use crate::present::backend::{AdapterInfo, Fallback, OneThread, Threads};
 use crate::present::history::RunImage;
 use crate::present::prefs::BackendPreference;
 
@@ -51,6 +52,14 @@ pub enum Command {
     Resume,
     /// Stop the run at its next chunk.
     Cancel,
+    /// Time one benchmark workload on the started backend (`make bench`); answered by
+    /// [`Event::Bench`].
+    Bench {
+        /// Which.
+        workload: Workload,
+        /// Timed steps.
+        steps: usize,
+    },
 }
 
 /// Where a run's data comes from.
@@ -101,6 +110,13 @@ pub enum Event {
         /// Why.
         reason: StopReason,
     },
+    /// What a [`Command::Bench`] measured, or why it could not.
+    Bench {
+        /// The measurement.
+        result: Result<BenchResult, String>,
+        /// The engine's linear memory afterwards (bytes; its high-water mark).
+        wasm_memory_bytes: f64,
+    },
     /// A bug stopped the worker (a panic): its message. The page fails the run in progress
     /// and starts a new worker for the next one.
     Crashed {
@@ -139,9 +155,23 @@ pub struct EngineStatus {
     pub fallback: Option<Fallback>,
     /// The probe on the backend in use, or why it failed.
     pub probe: Result<ProbeCheck, String>,
+    /// The threaded engine's pool: its size, or why it could not start; `None` from the
+    /// single-threaded engine.
+    #[serde(default)]
+    pub pool: Option<Result<usize, String>>,
+    /// Why the page started the single-threaded engine (the page fills this in).
+    #[serde(default)]
+    pub single: Option<OneThread>,
     /// Time from the request to a checked device, in ms (includes WebGPU start-up and
     /// shader compilation the first time).
     pub elapsed_ms: f64,
+}
+
+impl EngineStatus {
+    /// How many threads the CPU backend computes on, and why one when one.
+    pub fn threads(&self) -> Threads {
+        Threads::of(self.pool.as_ref(), self.single.as_ref())
+    }
 }
 
 /// A message that could not be read: a bug on one side, never user input.
@@ -179,7 +209,7 @@ impl Event {
             | Event::Live { run, .. }
             | Event::Finished { run, .. }
             | Event::Stopped { run, .. } => Some(*run),
-            Event::Ready | Event::Started(_) | Event::Crashed { .. } => None,
+            Event::Ready | Event::Started(_) | Event::Bench { .. } | Event::Crashed { .. } => None,
         }
     }
 }
@@ -212,6 +242,10 @@ mod tests {
             Command::Pause,
             Command::Resume,
             Command::Cancel,
+            Command::Bench {
+                workload: Workload::Cnn64,
+                steps: 30,
+            },
         ];
         for c in commands {
             assert_eq!(Command::from_json(&c.to_json()), Ok(c.clone()), "{c:?}");
@@ -229,14 +263,32 @@ mod tests {
                 max_error: 1e-7,
             }),
             elapsed_ms: 12.5,
+            pool: Some(Ok(2)),
+            single: None,
         };
         let events = [
             Event::Ready,
             Event::Started(status.clone()),
             Event::Started(EngineStatus {
                 probe: Err("no gradient".into()),
-                ..status
+                pool: None,
+                single: Some(OneThread::Unavailable("no module".into())),
+                ..status.clone()
             }),
+            Event::Bench {
+                result: Ok(BenchResult {
+                    workload: Workload::Mlp64,
+                    steps: 100,
+                    first_step_ms: 40.5,
+                    samples_per_s: 12_000.0,
+                    guard_loss: 1.7188,
+                }),
+                wasm_memory_bytes: 23.0 * 1048576.0,
+            },
+            Event::Bench {
+                result: Err("cnn-64: diverged".into()),
+                wasm_memory_bytes: 0.0,
+            },
             Event::Progress {
                 run: 1,
                 progress: Progress {

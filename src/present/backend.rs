@@ -120,6 +120,78 @@ pub fn format_ms(ms: f64) -> String {
     }
 }
 
+/// How many threads the engine's CPU backend computes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Threads {
+    /// The threaded engine, with a pool of this many threads.
+    Pool(usize),
+    /// One thread, and why.
+    One(OneThread),
+}
+
+/// Why the engine computes on one thread.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum OneThread {
+    /// The page is not cross-origin isolated: no shared memory, so no threads.
+    #[error(
+        "the CPU backend runs on one thread: this page is not cross-origin isolated, so the \
+         browser gives it no shared memory for threads (the server sends no COOP/COEP \
+         headers, and the service worker that adds them is not active)"
+    )]
+    NotIsolated,
+    /// The threaded engine could not be loaded, or its threads not started.
+    #[error("the CPU backend runs on one thread: the threaded engine could not be used ({0})")]
+    Unavailable(String),
+}
+
+impl OneThread {
+    /// A stable id (`not-isolated`, `unavailable`), for tests and styling.
+    pub fn id(&self) -> &'static str {
+        match self {
+            OneThread::NotIsolated => "not-isolated",
+            OneThread::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
+impl Threads {
+    /// What the page and the worker found: `pool` is what the worker reported (`None` from
+    /// the single-threaded engine; the pool's size, or why it failed, from the threaded
+    /// one), `single` why the page started the single-threaded engine.
+    pub fn of(pool: Option<&Result<usize, String>>, single: Option<&OneThread>) -> Threads {
+        match (pool, single) {
+            (Some(Ok(n)), _) => Threads::Pool(*n),
+            (Some(Err(e)), _) => Threads::One(OneThread::Unavailable(e.clone())),
+            (None, Some(why)) => Threads::One(why.clone()),
+            (None, None) => Threads::One(OneThread::NotIsolated),
+        }
+    }
+
+    /// How many threads compute.
+    pub fn count(&self) -> usize {
+        match self {
+            Threads::Pool(n) => *n,
+            Threads::One(_) => 1,
+        }
+    }
+
+    /// Why only one thread; `None` for a pool.
+    pub fn reason(&self) -> Option<&OneThread> {
+        match self {
+            Threads::Pool(_) => None,
+            Threads::One(why) => Some(why),
+        }
+    }
+
+    /// The status line's words: `2 threads`, `1 thread`.
+    pub fn label(&self) -> String {
+        match self.count() {
+            1 => "1 thread".to_owned(),
+            n => format!("{n} threads"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +240,35 @@ mod tests {
         assert_eq!(format_ms(12.4), "12 ms");
         assert_eq!(format_ms(3210.0), "3.2 s");
         assert_eq!(format_ms(f64::NAN), "?");
+    }
+
+    #[test]
+    fn threads_come_from_the_pool_else_from_why_the_page_chose_one() {
+        let pool = |r: Result<usize, String>| Some(r);
+        assert_eq!(Threads::of(pool(Ok(4)).as_ref(), None), Threads::Pool(4));
+        assert_eq!(Threads::of(pool(Ok(4)).as_ref(), None).label(), "4 threads");
+        // A pool that failed to start: one thread, with its reason.
+        let failed = Threads::of(pool(Err("no Worker".into())).as_ref(), None);
+        assert_eq!(
+            failed,
+            Threads::One(OneThread::Unavailable("no Worker".into()))
+        );
+        assert!(
+            failed
+                .reason()
+                .is_some_and(|r| r.to_string().contains("no Worker"))
+        );
+        // The single-threaded engine: the page's reason, or "not isolated" by default.
+        let why = OneThread::Unavailable("404".into());
+        assert_eq!(Threads::of(None, Some(&why)), Threads::One(why));
+        let plain = Threads::of(None, None);
+        assert_eq!(plain, Threads::One(OneThread::NotIsolated));
+        assert_eq!((plain.count(), plain.label()), (1, "1 thread".to_owned()));
+        assert!(
+            plain
+                .reason()
+                .is_some_and(|r| r.to_string().contains("cross-origin isolated"))
+        );
+        assert_eq!(Threads::Pool(2).reason(), None);
     }
 }

@@ -20,7 +20,7 @@ use crate::present::share;
 use crate::protocol::EngineStatus;
 use crate::shell::engine::{self, EngineStart};
 use crate::shell::panel::ExperimentPanel;
-use crate::shell::store::{Notice, Store};
+use crate::shell::store::{Notice, Store, use_store};
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -244,11 +244,21 @@ fn BackendSwitch(
     preference: ReadSignal<BackendPreference>,
     choose: impl Fn(BackendPreference) + 'static,
 ) -> impl IntoView {
+    // The engine is not switched under a run.
+    let running = use_store().running;
     view! {
         <label class="switch">
             <span>"Compute"</span>
             <select
                 data-testid="backend-select"
+                disabled=move || running.get().is_some()
+                title=move || {
+                    if running.get().is_some() {
+                        "Finish or cancel the run to switch"
+                    } else {
+                        "Where the networks train"
+                    }
+                }
                 on:change=move |ev| {
                     if let Ok(choice) = event_target_value(&ev).parse::<BackendPreference>() {
                         choose(choice);
@@ -321,11 +331,24 @@ fn started_view(started: EngineStatus) -> impl IntoView {
         ),
     };
     let fallback = started.fallback.clone().filter(Fallback::is_problem);
+    // Threads matter to the CPU backend only.
+    let threads = (kind == BackendKind::Cpu).then(|| started.threads());
+    let one_thread = threads
+        .as_ref()
+        .and_then(|t| t.reason().map(|why| (why.id(), why.to_string())));
     view! {
         <section class="status" data-testid="probe-status" data-state=state aria-live="polite">
             <span class=format!("dot {state}")></span>
             <strong data-testid="backend-kind" data-kind=kind.id()>{kind.label()}</strong>
             <span class="adapter" data-testid="adapter-name">{adapter_name}</span>
+            {threads
+                .map(|t| {
+                    view! {
+                        <span class="threads" data-testid="threads" data-threads=t.count()>
+                            {t.label()}
+                        </span>
+                    }
+                })}
             <span class="detail">{detail}</span>
         </section>
         {fallback
@@ -333,6 +356,14 @@ fn started_view(started: EngineStatus) -> impl IntoView {
                 view! {
                     <div class="notice warn" role="status" data-testid="fallback-notice" data-reason=f.id()>
                         {f.to_string()}
+                    </div>
+                }
+            })}
+        {one_thread
+            .map(|(id, text)| {
+                view! {
+                    <div class="notice info" role="status" data-testid="threads-notice" data-reason=id>
+                        {capitalise(&text)}"."
                     </div>
                 }
             })}

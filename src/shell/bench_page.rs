@@ -1,42 +1,33 @@
 //! The benchmark page (`#/bench`, only in builds with the `bench` feature, which `make
-//! bench` makes; the demo does not ship it): runs the engine's benchmark workloads on the
-//! backend the URL names (`?backend=webgpu|cpu`; optionally `&steps=N` and
-//! `&workloads=mlp-64,cnn-64`) and shows the results as a table and as JSON for the driver
+//! bench` makes; the demo does not ship it): runs the engine's benchmark workloads in the
+//! engine's worker, as the app trains, on the backend the URL names
+//! (`?backend=webgpu|cpu`; optionally `&steps=N`, `&workloads=mlp-64,cnn-64` and
+//! `&threads=N` for the threaded engine, which runs when the page is cross-origin
+//! isolated) and shows the results as a table and as JSON for the driver
 //! (`scripts/bench.mjs`).
 
-use bioplay_engine::bench::{self, BenchResult, Workload};
+use bioplay_engine::bench::{BenchResult, Workload};
 use leptos::prelude::*;
 use serde::Serialize;
 
 use crate::present::prefs;
-use crate::shell::runtime;
+use crate::protocol::Event;
+use crate::shell::engine;
 
 /// What the page reports.
 #[derive(Debug, Clone, Serialize)]
 struct PageReport {
     backend: String,
     adapter: Option<String>,
+    /// Threads the CPU backend computes on (1 in the single-threaded engine).
+    threads: usize,
     /// Page load to a checked device (ms).
     ready_ms: f64,
     results: Vec<BenchResult>,
-    /// The module's linear memory after the runs: wasm memory only grows, so this is its
+    /// The engine's linear memory after the runs: wasm memory only grows, so this is its
     /// high-water mark.
     wasm_memory_bytes: f64,
     error: Option<String>,
-}
-
-fn wasm_memory_bytes() -> f64 {
-    use wasm_bindgen::JsCast;
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| {
-            f64::from(
-                m.buffer()
-                    .unchecked_into::<js_sys::ArrayBuffer>()
-                    .byte_length(),
-            )
-        })
-        .unwrap_or(0.0)
 }
 
 fn param(name: &str) -> Option<String> {
@@ -48,23 +39,26 @@ fn param(name: &str) -> Option<String> {
 
 async fn measure() -> PageReport {
     let preference = prefs::initial(param(prefs::QUERY_KEY).as_deref(), None).preference;
-    let started = runtime::start(preference).await;
-    let ready_ms = crate::shell::browser::now_ms();
     let mut report = PageReport {
-        backend: started.backend.kind.label().into(),
-        adapter: started.backend.adapter.as_ref().map(|a| a.name()),
-        ready_ms,
+        backend: String::new(),
+        adapter: None,
+        threads: 1,
+        ready_ms: 0.0,
         results: Vec::new(),
         wasm_memory_bytes: 0.0,
         error: None,
     };
-    let data = match crate::shell::datasets::shipped(bioplay_engine::data::Shipped::Mnist).await {
-        Ok(d) => d,
+    let started = match engine::start(preference).await {
+        Ok(s) => s,
         Err(e) => {
             report.error = Some(e);
             return report;
         }
     };
+    report.ready_ms = crate::shell::browser::now_ms();
+    report.backend = started.kind.label().into();
+    report.adapter = started.adapter.as_ref().map(|a| a.name());
+    report.threads = started.threads().count();
     let steps: Option<usize> = param("steps").and_then(|s| s.parse().ok());
     // `?workloads=mlp-64,cnn-64` runs only those (for profiling one of them).
     let chosen = match param("workloads") {
@@ -84,16 +78,30 @@ async fn measure() -> PageReport {
     };
     for workload in chosen {
         let steps = steps.unwrap_or_else(|| workload.default_steps());
-        match bench::run(workload, steps, 10, &data, &started.backend.device).await {
-            Ok(r) => report.results.push(r),
+        match engine::bench(workload, steps).await {
+            Ok(Event::Bench {
+                result,
+                wasm_memory_bytes,
+            }) => {
+                report.wasm_memory_bytes = wasm_memory_bytes;
+                match result {
+                    Ok(r) => report.results.push(r),
+                    Err(e) => {
+                        report.error = Some(e);
+                        break;
+                    }
+                }
+            }
+            Ok(other) => {
+                report.error = Some(format!("unexpected answer {other:?}"));
+                break;
+            }
             Err(e) => {
-                report.error = Some(format!("{}: {e}", workload.id()));
+                report.error = Some(e);
                 break;
             }
         }
-        crate::shell::browser::sleep(0).await;
     }
-    report.wasm_memory_bytes = wasm_memory_bytes();
     report
 }
 

@@ -10,12 +10,16 @@
 
 use std::cell::RefCell;
 
+#[cfg(feature = "bench")]
+use bioplay_engine::bench::Workload;
+use bioplay_engine::device::BackendKind;
 use futures::channel::{mpsc, oneshot};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
+use crate::present::backend::{Fallback, OneThread};
 use crate::present::prefs::BackendPreference;
 use crate::protocol::{Command, EngineStatus, Event, StopReason};
 use crate::shell::browser::js_error;
@@ -24,8 +28,12 @@ use crate::shell::envelope;
 /// What starting the engine gave: the backend it runs on, or why it could not start.
 pub(crate) type EngineStart = Result<EngineStatus, String>;
 
-/// The worker's script, next to the page (trunk's loader shim for the worker module).
-const WORKER_SCRIPT: &str = "./bioplay-worker_loader.js";
+/// The single-threaded engine's script, next to the page (trunk's loader shim for the
+/// worker module).
+const SINGLE_THREADED: &str = "./bioplay-worker_loader.js";
+/// The threaded engine's script (`scripts/build-engine-threads.sh`), started when the page
+/// is cross-origin isolated; `?threads=N` on the page's address is passed on to it.
+const THREADED: &str = "./bioplay-worker-mt_loader.js";
 
 /// The live worker and who waits for what from it.
 struct Engine {
@@ -40,8 +48,15 @@ struct Engine {
     starts: Vec<oneshot::Sender<Result<EngineStatus, String>>>,
     /// The run in progress and where its events go.
     run: Option<(u64, mpsc::UnboundedSender<Event>)>,
+    /// A benchmark in progress and who waits for it.
+    bench: Option<oneshot::Sender<Event>>,
     /// The preference last asked for, to start a replacement worker with.
     preference: Option<BackendPreference>,
+    /// Whether this is the threaded engine.
+    threaded: bool,
+    /// Whether it has answered a start ([`Event::Started`]): a threaded engine that dies
+    /// before that is given up for this page, and the single-threaded one takes over.
+    started: bool,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -49,6 +64,49 @@ struct Engine {
 thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
     static GENERATION: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Why the threaded engine is not used on this page, once it failed.
+    static THREADED_PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether the next worker started should be the threaded engine.
+    static WANT_THREADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The user's own IDX files, given again to every new worker.
+    static CUSTOM_DATA: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
+}
+
+/// Whether the page is cross-origin isolated, which shared memory, and so threads, need.
+fn isolated() -> bool {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"crossOriginIsolated".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Whether the threaded engine can run here: the page is isolated and it has not failed.
+fn threads_possible() -> bool {
+    isolated() && THREADED_PROBLEM.with(|p| p.borrow().is_none())
+}
+
+/// Which engine to start, and its script's address.
+fn choose() -> (bool, String) {
+    if !WANT_THREADED.get() || !threads_possible() {
+        return (false, SINGLE_THREADED.to_owned());
+    }
+    let asked = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+        .and_then(|p| p.get("threads"));
+    let script = match asked {
+        Some(n) => format!("{THREADED}?threads={}", js_sys::encode_uri_component(&n)),
+        None => THREADED.to_owned(),
+    };
+    (true, script)
+}
+
+/// Why the page runs the single-threaded engine, for the status line.
+fn why_single() -> OneThread {
+    match THREADED_PROBLEM.with(|p| p.borrow().clone()) {
+        Some(problem) => OneThread::Unavailable(problem),
+        None => OneThread::NotIsolated,
+    }
 }
 
 /// Whether `generation` is the live worker.
@@ -65,8 +123,20 @@ fn ensure() -> Result<(), String> {
     if ENGINE.with(|e| e.borrow().is_some()) {
         return Ok(());
     }
-    let worker = Worker::new(WORKER_SCRIPT)
-        .map_err(|e| format!("the compute engine could not be started ({})", js_error(e)))?;
+    let (threaded, script) = choose();
+    let worker = match Worker::new(&script) {
+        Ok(w) => w,
+        Err(e) if threaded => {
+            THREADED_PROBLEM.with(|p| *p.borrow_mut() = Some(js_error(e)));
+            return ensure();
+        }
+        Err(e) => {
+            return Err(format!(
+                "the compute engine could not be started ({})",
+                js_error(e)
+            ));
+        }
+    };
     let generation = GENERATION.with(|g| {
         g.set(g.get().wrapping_add(1));
         g.get()
@@ -111,12 +181,53 @@ fn ensure() -> Result<(), String> {
             queue: Vec::new(),
             starts: Vec::new(),
             run: None,
+            bench: None,
             preference: None,
+            threaded,
+            started: false,
             _on_message: on_message,
             _on_error: on_error,
         });
     });
+    // A new worker (a replacement, or the other engine) gets the user's files again.
+    if let Some((images, labels)) = CUSTOM_DATA.with(|c| c.borrow().clone()) {
+        post_custom_data(&images, &labels)?;
+    }
     Ok(())
+}
+
+/// Makes the running worker the threaded engine or the single-threaded one, replacing
+/// it if it is the other (never during a run: the backend switch waits for runs to end).
+fn use_engine(threaded: bool) -> Result<(), String> {
+    WANT_THREADED.set(threaded);
+    let other = ENGINE.with(|e| {
+        let mut engine = e.borrow_mut();
+        match engine.as_ref() {
+            Some(e) if e.threaded != (threaded && threads_possible()) && e.run.is_none() => {
+                engine.take()
+            }
+            _ => None,
+        }
+    });
+    if let Some(old) = other {
+        retire(old);
+    }
+    ensure()
+}
+
+/// Stops a worker that is no longer wanted.
+fn retire(engine: Engine) {
+    let Engine {
+        worker,
+        _on_message,
+        _on_error,
+        ..
+    } = engine;
+    worker.terminate();
+    // This may run inside one of these handlers: drop them after it returns.
+    wasm_bindgen_futures::spawn_local(async move {
+        drop((_on_message, _on_error));
+    });
 }
 
 /// `window.__bioplayEngine.terminate()`: stops the worker as a crash would (for the
@@ -144,15 +255,27 @@ fn dispatch(event: Event) {
                 }
             }
         }),
-        Event::Started(status) => {
-            let waiting = ENGINE.with(|e| {
+        Event::Started(mut status) => {
+            let (waiting, threaded) = ENGINE.with(|e| {
                 e.borrow_mut()
                     .as_mut()
-                    .map(|e| std::mem::take(&mut e.starts))
+                    .map(|e| {
+                        e.started = true;
+                        (std::mem::take(&mut e.starts), e.threaded)
+                    })
                     .unwrap_or_default()
             });
+            if !threaded {
+                status.single = Some(why_single());
+            }
             for tx in waiting {
                 let _ = tx.send(Ok(status.clone()));
+            }
+        }
+        Event::Bench { .. } => {
+            let waiting = ENGINE.with(|e| e.borrow_mut().as_mut().and_then(|e| e.bench.take()));
+            if let Some(tx) = waiting {
+                let _ = tx.send(event);
             }
         }
         Event::Crashed { message } => lost(format!(
@@ -180,8 +303,20 @@ fn dispatch(event: Event) {
 }
 
 /// The worker is gone: everyone waiting hears why, and a new one starts with the same
-/// preference.
+/// preference. A threaded engine that never started is given up for the page instead,
+/// and the single-threaded one takes over what was waiting for it.
 fn lost(reason: String) {
+    let gave_up = ENGINE.with(|e| {
+        let mut engine = e.borrow_mut();
+        match engine.as_ref() {
+            Some(e) if e.threaded && !e.started => engine.take(),
+            _ => None,
+        }
+    });
+    if let Some(engine) = gave_up {
+        single_threaded_instead(engine, reason);
+        return;
+    }
     let Some(engine) = ENGINE.with(|e| e.borrow_mut().take()) else {
         return;
     };
@@ -220,6 +355,46 @@ fn lost(reason: String) {
     }
 }
 
+/// Replaces a threaded `engine` that could not start with the single-threaded one, which
+/// gets everything that waited for the first; `problem` is said in the status line.
+fn single_threaded_instead(engine: Engine, problem: String) {
+    THREADED_PROBLEM.with(|p| *p.borrow_mut() = Some(problem.clone()));
+    let Engine {
+        worker,
+        ready,
+        queue,
+        starts,
+        run,
+        preference,
+        _on_message,
+        _on_error,
+        ..
+    } = engine;
+    worker.terminate();
+    // This may run inside one of these handlers: drop them after it returns.
+    wasm_bindgen_futures::spawn_local(async move {
+        drop((_on_message, _on_error));
+    });
+    if let Err(e) = ensure() {
+        for tx in starts {
+            let _ = tx.send(Err(e.clone()));
+        }
+        return;
+    }
+    ENGINE.with(|e| {
+        if let Some(e) = e.borrow_mut().as_mut() {
+            e.queue.extend(queue);
+            e.starts.extend(starts);
+            e.run = run;
+            e.preference = preference;
+        }
+    });
+    // A start already sent to the worker that died must be sent again.
+    if let Some(preference) = preference.filter(|_| ready) {
+        let _ = post(&Command::Start { preference }, &[]);
+    }
+}
+
 /// Posts `command` with `extra` values beside it in the envelope.
 fn post(command: &Command, extra: &[(&str, JsValue)]) -> Result<(), String> {
     let message = envelope::wrap(command.to_json(), extra);
@@ -233,8 +408,42 @@ fn post(command: &Command, extra: &[(&str, JsValue)]) -> Result<(), String> {
     })
 }
 
-/// Starts the backend `preference` asks for in the worker and checks it.
+/// Starts the backend `preference` asks for and checks it.
+///
+/// The CPU runs in the threaded engine whenever the page can have threads; WebGPU in the
+/// single-threaded one (wgpu's WebGPU types cannot be shared between threads). So the page
+/// looks for a WebGPU adapter itself first: with none (or with the CPU chosen) it starts
+/// the threaded engine on the CPU, with the reason; and if WebGPU fails later, in the
+/// single-threaded engine's own start, the threaded engine takes over the CPU.
 pub(crate) async fn start(preference: BackendPreference) -> Result<EngineStatus, String> {
+    let cpu = BackendPreference::Only(BackendKind::Cpu);
+    let page_fallback = if !threads_possible() {
+        None
+    } else if preference.wants_webgpu() {
+        crate::shell::webgpu::detect().await.err()
+    } else {
+        Some(Fallback::Chosen)
+    };
+    if let Some(fallback) = page_fallback {
+        use_engine(true)?;
+        let mut status = start_here(cpu).await?;
+        status.fallback = Some(fallback);
+        return Ok(status);
+    }
+    use_engine(false)?;
+    let status = start_here(preference).await?;
+    if status.kind == BackendKind::Cpu && threads_possible() {
+        let fallback = status.fallback.clone();
+        use_engine(true)?;
+        let mut threaded = start_here(cpu).await?;
+        threaded.fallback = fallback;
+        return Ok(threaded);
+    }
+    Ok(status)
+}
+
+/// Asks the running worker to start the backend `preference` asks for.
+async fn start_here(preference: BackendPreference) -> Result<EngineStatus, String> {
     ensure()?;
     let (tx, rx) = oneshot::channel();
     ENGINE.with(|e| {
@@ -265,6 +474,22 @@ pub(crate) fn run(command: Command) -> Result<mpsc::UnboundedReceiver<Event>, St
     Ok(rx)
 }
 
+/// Times one benchmark workload in the worker (`make bench`'s page): the worker's
+/// [`Event::Bench`] answer.
+#[cfg(feature = "bench")]
+pub(crate) async fn bench(workload: Workload, steps: usize) -> Result<Event, String> {
+    ensure()?;
+    let (tx, rx) = oneshot::channel();
+    ENGINE.with(|e| {
+        if let Some(e) = e.borrow_mut().as_mut() {
+            e.bench = Some(tx);
+        }
+    });
+    post(&Command::Bench { workload, steps }, &[])?;
+    rx.await
+        .map_err(|_| "the compute engine stopped during the benchmark".to_owned())
+}
+
 /// Pauses, resumes or cancels the run in progress.
 pub(crate) fn control(command: Command) {
     let _ = post(&command, &[]);
@@ -279,7 +504,13 @@ pub(crate) fn preload(data: bioplay_engine::data::Shipped) {
 
 /// Gives the worker the user's own IDX files.
 pub(crate) fn set_custom_data(images: &[u8], labels: &[u8]) -> Result<(), String> {
+    CUSTOM_DATA.with(|c| *c.borrow_mut() = Some((images.to_vec(), labels.to_vec())));
     ensure()?;
+    post_custom_data(images, labels)
+}
+
+/// Posts the user's files to the running worker.
+fn post_custom_data(images: &[u8], labels: &[u8]) -> Result<(), String> {
     post(
         &Command::SetCustomData,
         &[

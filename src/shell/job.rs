@@ -147,7 +147,10 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                             outcome = Err(reason);
                             break;
                         }
-                        Event::Ready | Event::Started(_) | Event::Crashed { .. } => {}
+                        Event::Ready
+                        | Event::Started(_)
+                        | Event::Bench { .. }
+                        | Event::Crashed { .. } => {}
                     }
                     if now - saved >= SAVE_EVERY_MS {
                         saved = now;

@@ -23,5 +23,7 @@ pub(crate) mod job;
 pub(crate) mod panel;
 pub mod runtime;
 pub(crate) mod store;
+#[cfg(feature = "threads")]
+pub(crate) mod threads;
 pub(crate) mod webgpu;
 pub(crate) mod worker;

@@ -19,6 +19,7 @@ use crate::present::prefs::BackendPreference;
 use crate::protocol::EngineStatus;
 pub use crate::protocol::ProbeCheck;
 use crate::shell::browser::now_ms;
+#[cfg(not(target_feature = "atomics"))]
 use crate::shell::webgpu;
 
 /// Largest difference from the closed form the shell accepts before it distrusts a device.
@@ -61,6 +62,8 @@ impl Startup {
             fallback: self.fallback.clone(),
             probe: self.probe.clone().map_err(|e| e.to_string()),
             elapsed_ms: self.elapsed_ms,
+            pool: None,
+            single: None,
         }
     }
 }
@@ -70,6 +73,7 @@ thread_local! {
 }
 
 /// The WebGPU device, started on first use and cached for the page's lifetime.
+#[cfg(not(target_feature = "atomics"))]
 pub async fn webgpu_device() -> Result<(Device, AdapterInfo), Fallback> {
     let cell = GPU.with(Rc::clone);
     let mut cached = cell.lock().await;
@@ -83,6 +87,15 @@ pub async fn webgpu_device() -> Result<(Device, AdapterInfo), Fallback> {
         .autodiff();
     *cached = Some((device.clone(), adapter.clone()));
     Ok((device, adapter))
+}
+
+/// The threaded engine (built with atomics) has no WebGPU: wgpu's WebGPU types cannot be
+/// shared between threads. The page starts it for the CPU only (`shell::engine`).
+#[cfg(target_feature = "atomics")]
+pub async fn webgpu_device() -> Result<(Device, AdapterInfo), Fallback> {
+    Err(Fallback::StartFailed(
+        "the threaded engine computes on the CPU only".into(),
+    ))
 }
 
 /// Runs the probe on `device` and compares it with the closed form.

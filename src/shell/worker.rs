@@ -9,7 +9,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use bioplay_engine::data::Dataset;
+use bioplay_engine::bench::{BenchResult, Workload};
+use bioplay_engine::data::{Dataset, Shipped};
 use bioplay_engine::experiment::{
     self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
 };
@@ -21,6 +22,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::present::history::{RunImage, slim};
 use crate::protocol::{Command, DataSource, Event, StopReason};
 use crate::shell::runtime::{self, Startup};
+#[cfg(feature = "threads")]
+use crate::shell::threads;
 use crate::shell::{browser, datasets, envelope};
 
 /// How long a chunk of training runs before the worker looks at its messages (ms).
@@ -37,6 +40,9 @@ struct Control {
 
 thread_local! {
     static STARTED: RefCell<Option<Startup>> = const { RefCell::new(None) };
+    /// Held while a backend starts: a run or benchmark that arrives meanwhile (the page
+    /// may send one right after the start, to a worker that replaced a dead one) waits.
+    static STARTING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
     static CONTROL: Rc<Control> = Rc::new(Control::default());
     /// Why the last custom dataset could not be used, if it could not.
     static CUSTOM_PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -82,10 +88,21 @@ fn handle(data: &JsValue) {
     let control = CONTROL.with(Rc::clone);
     match command {
         Command::Start { preference } => spawn_local(async move {
+            let starting = STARTING.with(Rc::clone);
+            let _starting = starting.lock().await;
+            let pool = pool().await;
             let startup = runtime::start(preference).await;
-            let status = startup.status();
+            let mut status = startup.status();
+            status.pool = pool;
             STARTED.with(|s| *s.borrow_mut() = Some(startup));
             post(&Event::Started(status));
+        }),
+        Command::Bench { workload, steps } => spawn_local(async move {
+            let result = bench(workload, steps).await;
+            post(&Event::Bench {
+                result,
+                wasm_memory_bytes: wasm_memory_bytes(),
+            });
         }),
         Command::SetCustomData => {
             let images = envelope::bytes(data, "images");
@@ -102,6 +119,67 @@ fn handle(data: &JsValue) {
         Command::Resume => control.paused.set(false),
         Command::Cancel => control.cancel.set(true),
     }
+}
+
+/// The thread pool of the threaded engine: its size, or why it could not start; `None`
+/// in the single-threaded engine. Started once per worker, on the first
+/// [`Command::Start`], with as many threads as the machine has (at most
+/// [`threads::MAX_THREADS`]) or as `?threads=N` on the worker's address asks.
+async fn pool() -> Option<Result<usize, String>> {
+    #[cfg(feature = "threads")]
+    {
+        thread_local! {
+            static POOL: Rc<futures::lock::Mutex<Option<Result<usize, String>>>> =
+                Rc::new(futures::lock::Mutex::new(None));
+        }
+        let cell = POOL.with(Rc::clone);
+        let mut pool = cell.lock().await;
+        if pool.is_none() {
+            let location = scope().location();
+            let asked = web_sys::UrlSearchParams::new_with_str(&location.search())
+                .ok()
+                .and_then(|p| p.get("threads"))
+                .and_then(|n| n.parse::<usize>().ok());
+            let cores = scope().navigator().hardware_concurrency() as usize;
+            *pool = Some(threads::start(asked.unwrap_or(cores)).await);
+        }
+        pool.clone()
+    }
+    #[cfg(not(feature = "threads"))]
+    None
+}
+
+/// The started backend's device, once a start in progress has finished.
+async fn started_device() -> Option<bioplay_engine::Device> {
+    let starting = STARTING.with(Rc::clone);
+    drop(starting.lock().await);
+    STARTED.with(|s| s.borrow().as_ref().map(|s| s.backend.device.clone()))
+}
+
+/// One benchmark workload on the started backend (`make bench`'s page asks for these).
+async fn bench(workload: Workload, steps: usize) -> Result<BenchResult, String> {
+    let Some(device) = started_device().await else {
+        return Err("the compute backend has not started".into());
+    };
+    let data = datasets::shipped(Shipped::Mnist).await?;
+    bioplay_engine::bench::run(workload, steps, 10, &data, &device)
+        .await
+        .map_err(|e| format!("{}: {e}", workload.id()))
+}
+
+/// The engine's linear memory in bytes: wasm memory only grows, so this is its high-water
+/// mark.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            f64::from(
+                m.buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length(),
+            )
+        })
+        .unwrap_or(0.0)
 }
 
 /// The dataset a run reads.
@@ -123,8 +201,7 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
     control.cancel.set(false);
     control.paused.set(false);
     let stop = |reason| post(&Event::Stopped { run, reason });
-    let Some(device) = STARTED.with(|s| s.borrow().as_ref().map(|s| s.backend.device.clone()))
-    else {
+    let Some(device) = started_device().await else {
         stop(StopReason::Failed(
             "the compute backend has not started".into(),
         ));

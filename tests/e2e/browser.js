@@ -29,9 +29,13 @@ export async function launch({ webgpu, args = [] }) {
   });
 }
 
-/** Opens a page that records console errors and uncaught exceptions. */
-export async function openPage(browser, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
+/**
+ * Opens a page that records console errors and uncaught exceptions. Service workers are
+ * blocked unless asked for (`serviceWorkers: "allow"`): the site's coi-sw.js reloads a
+ * page once when it first takes control, which only the tests of it should see.
+ */
+export async function openPage(browser, { width = 1280, height = 800, serviceWorkers = "block" } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, serviceWorkers });
   const page = await context.newPage();
   const errors = [];
   page.on("console", (msg) => {

@@ -1,5 +1,6 @@
-// End-to-end tests of the five experiment panels against the `make dist` build, with
-// WebGPU (SwiftShader) and with the CPU fallback. Per panel: a shared link sets a small
+// End-to-end tests of the five experiment panels against the `make dist` build, served
+// cross-origin isolated (as `make serve` serves it, so the CPU route runs the threaded
+// engine), with WebGPU (SwiftShader) and with the CPU fallback. Per panel: a shared link sets a small
 // config, the run's main chart gains points while it trains, the run lands in the
 // history and survives a reload, a malformed link and a corrupt upload show an error and
 // lose nothing. A screenshot of each panel after its run goes to build/e2e/.
@@ -26,7 +27,7 @@ for (const [label, webgpu, query] of [
     let server, browser;
     before(async () => {
       assert.ok(existsSync(DIST + "index.html"), `no ${DIST}index.html: run \`make dist\` first`);
-      server = await serve(DIST);
+      server = await serve(DIST, { isolated: true });
       browser = await launch({ webgpu });
     });
     after(async () => {
@@ -139,7 +140,7 @@ for (const [label, webgpu, query] of [
 describe("history export and import", () => {
   let server, browser;
   before(async () => {
-    server = await serve(DIST);
+    server = await serve(DIST, { isolated: true });
     browser = await launch({ webgpu: false });
   });
   after(async () => {

@@ -17,11 +17,12 @@ const TYPES = {
 /**
  * Starts a server on 127.0.0.1 with a free port.
  * @param {string} root directory to serve
- * @param {{prefix?: string, breakWasm?: boolean, breakJs?: boolean, isolated?: boolean}} options
- *   `isolated` sends the cross-origin isolation headers that threads in wasm need.
+ * @param {{prefix?: string, breakWasm?: boolean, breakJs?: boolean, isolated?: boolean, hide?: RegExp}} options
+ *   `isolated` sends the cross-origin isolation headers that threads in wasm need; files
+ *   whose path matches `hide` are answered 404, as if the site lacked them.
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false, breakJs = false, isolated = false } = {}) {
+export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false, breakJs = false, isolated = false, hide = null } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -35,7 +36,7 @@ export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false,
       res.writeHead(403).end();
       return;
     }
-    if ((breakWasm && extname(file) === ".wasm") || (breakJs && /bioplay-app-[0-9a-f]+\.js$/.test(file))) {
+    if ((breakWasm && extname(file) === ".wasm") || (breakJs && /bioplay-app-[0-9a-f]+\.js$/.test(file)) || hide?.test(rel)) {
       res.writeHead(404, { "content-type": "text/plain" }).end("gone");
       return;
     }

@@ -152,6 +152,29 @@ describe("without WebGPU", () => {
     assert.deepEqual(errors, []);
     await close();
   });
+
+  test("the page's tabs and form are drawn within a second, before the engine is ready", async () => {
+    const { page, errors, close } = await openPage(browser);
+    // Times from navigation (performance.now()) at which the tabs and the first panel's
+    // form were first on screen, and the status line left "starting".
+    await page.addInitScript(() => {
+      window.__marks = { painted: null, ready: null };
+      new MutationObserver(() => {
+        const now = performance.now();
+        const m = window.__marks;
+        if (m.painted === null && document.querySelector('[data-testid="tab-plasticity"]') && document.querySelector('[data-testid="panel-train"] form')) m.painted = now;
+        if (m.ready === null && document.querySelector('[data-testid="probe-status"]:not([data-state="starting"])')) m.ready = now;
+      }).observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    await page.goto(server.url + "?backend=cpu");
+    await waitForStartup(page);
+    const { painted, ready } = await page.evaluate(() => window.__marks);
+    console.log(`page drawn ${painted.toFixed(0)} ms after navigation, CPU engine ready at ${ready.toFixed(0)} ms`);
+    assert.ok(painted < 1000, `tabs and form drawn after ${painted.toFixed(0)} ms`);
+    assert.ok(painted < ready, "drawn before the engine was ready");
+    assert.deepEqual(errors, []);
+    await close();
+  });
 });
 
 describe("broken deployment", () => {
