@@ -30,6 +30,7 @@ use crate::present::routes::Tab;
 
 mod assemble;
 mod fields;
+mod presets;
 mod restore;
 #[cfg(test)]
 mod tests;
@@ -37,7 +38,8 @@ mod tests;
 use assemble::*;
 
 pub use assemble::{CNN_CHANNELS, CONTINUAL_METHODS, FEATURES};
-pub use fields::{CONTINUAL_PRESETS, PLASTICITY_PRESETS, Preset, fields, presets};
+pub use fields::fields;
+pub use presets::{CONTINUAL_PRESETS, PLASTICITY_PRESETS, Preset, presets};
 pub use restore::{prune_preview, prune_preview_of, values_from_config};
 
 /// What a field accepts.
