@@ -39,7 +39,7 @@ const THREADED: &str = "./bioplay-worker-mt_loader.js";
 struct Engine {
     /// Which worker this is (events of a replaced one are ignored).
     generation: u32,
-    worker: Worker,
+    worker: WorkerHandle,
     /// Whether the worker's module has loaded and listens ([`Event::Ready`]): messages
     /// posted before that would be lost, so they wait in `queue`.
     ready: bool,
@@ -57,8 +57,24 @@ struct Engine {
     /// Whether it has answered a start ([`Event::Started`]): a threaded engine that dies
     /// before that is given up for this page, and the single-threaded one takes over.
     started: bool,
+}
+
+/// A worker with its message and error handlers, which must live as long as it does.
+struct WorkerHandle {
+    worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl WorkerHandle {
+    /// Stops the worker. This may run inside one of its handlers, so they are dropped
+    /// after it returns.
+    fn terminate(self) {
+        self.worker.terminate();
+        wasm_bindgen_futures::spawn_local(async move {
+            drop(self);
+        });
+    }
 }
 
 thread_local! {
@@ -176,7 +192,11 @@ fn ensure() -> Result<(), String> {
     ENGINE.with(|e| {
         *e.borrow_mut() = Some(Engine {
             generation,
-            worker,
+            worker: WorkerHandle {
+                worker,
+                _on_message: on_message,
+                _on_error: on_error,
+            },
             ready: false,
             queue: Vec::new(),
             starts: Vec::new(),
@@ -185,8 +205,6 @@ fn ensure() -> Result<(), String> {
             preference: None,
             threaded,
             started: false,
-            _on_message: on_message,
-            _on_error: on_error,
         });
     });
     // A new worker (a replacement, or the other engine) gets the user's files again.
@@ -217,17 +235,7 @@ fn use_engine(threaded: bool) -> Result<(), String> {
 
 /// Stops a worker that is no longer wanted.
 fn retire(engine: Engine) {
-    let Engine {
-        worker,
-        _on_message,
-        _on_error,
-        ..
-    } = engine;
-    worker.terminate();
-    // This may run inside one of these handlers: drop them after it returns.
-    wasm_bindgen_futures::spawn_local(async move {
-        drop((_on_message, _on_error));
-    });
+    engine.worker.terminate();
 }
 
 /// `window.__bioplayEngine.terminate()`: stops the worker as a crash would (for the
@@ -251,7 +259,7 @@ fn dispatch(event: Event) {
             if let Some(e) = e.borrow_mut().as_mut() {
                 e.ready = true;
                 for message in std::mem::take(&mut e.queue) {
-                    let _ = e.worker.post_message(&message);
+                    let _ = e.worker.worker.post_message(&message);
                 }
             }
         }),
@@ -325,15 +333,9 @@ fn lost(reason: String) {
         starts,
         run,
         preference,
-        _on_message,
-        _on_error,
         ..
     } = engine;
     worker.terminate();
-    // This may run inside one of these handlers: drop them after it returns.
-    wasm_bindgen_futures::spawn_local(async move {
-        drop((_on_message, _on_error));
-    });
     for tx in starts {
         let _ = tx.send(Err(reason.clone()));
     }
@@ -366,15 +368,9 @@ fn single_threaded_instead(engine: Engine, problem: String) {
         starts,
         run,
         preference,
-        _on_message,
-        _on_error,
         ..
     } = engine;
     worker.terminate();
-    // This may run inside one of these handlers: drop them after it returns.
-    wasm_bindgen_futures::spawn_local(async move {
-        drop((_on_message, _on_error));
-    });
     if let Err(e) = ensure() {
         for tx in starts {
             let _ = tx.send(Err(e.clone()));
@@ -399,7 +395,11 @@ fn single_threaded_instead(engine: Engine, problem: String) {
 fn post(command: &Command, extra: &[(&str, JsValue)]) -> Result<(), String> {
     let message = envelope::wrap(command.to_json(), extra);
     ENGINE.with(|e| match e.borrow_mut().as_mut() {
-        Some(engine) if engine.ready => engine.worker.post_message(&message).map_err(js_error),
+        Some(engine) if engine.ready => engine
+            .worker
+            .worker
+            .post_message(&message)
+            .map_err(js_error),
         Some(engine) => {
             engine.queue.push(message);
             Ok(())
