@@ -2,7 +2,9 @@
 // each run took. Not a test: `make screenshots` runs it against `make dist`. Train, Prune
 // and Continual run their defaults, as a new user pressing Run would; the others run
 // larger configs than the tests' so the curves mean something. All on the CPU backend,
-// which is faster than software WebGPU for these small networks.
+// which is faster than software WebGPU for these small networks, served cross-origin
+// isolated as `make serve` and the hosted page (through its service worker) are, so the
+// threaded engine trains. Prints each run's time, headline and claim lines.
 import { mkdir } from "node:fs/promises";
 import { launch, openPage, waitForStartup } from "./browser.js";
 import { serve } from "./server.js";
@@ -20,7 +22,7 @@ const RUNS = {
   plasticity: [{ train_samples: 2000, test_samples: 1000, epochs: 2 }],
 };
 
-const server = await serve(DIST);
+const server = await serve(DIST, { isolated: true });
 const browser = await launch({ webgpu: false });
 await mkdir(OUT, { recursive: true });
 try {
@@ -44,6 +46,9 @@ try {
       );
       const after = await panel.locator('[data-testid="run-row"]').count();
       console.log(`${tab}: ${after - before} run(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const line of await panel.locator('[data-testid="headline"], [data-testid="paper-claim"]').allInnerTexts()) {
+        console.log(`  ${line.replace(/\s+/g, " ").trim()}`);
+      }
     }
     await page.locator('[data-testid="link-restored"] button').click().catch(() => {});
     await page.screenshot({ path: `${OUT}${tab}.png`, fullPage: true });

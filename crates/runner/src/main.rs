@@ -200,6 +200,7 @@ pub(crate) enum RunnerError {
         "backend {0} is not in this build of the runner: build it with `--features gpu` \
          (cargo run --release -p bioplay-runner --features gpu -- ...), or use cpu"
     )]
+    #[cfg(not(feature = "gpu"))]
     Unsupported(BackendKind),
     #[error(transparent)]
     Gpu(#[from] device::GpuInitError),
