@@ -29,6 +29,23 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Like [`nice_ticks`], for an axis of counts: never a step below 1, so every tick is a
+/// whole number (`1, 2, 3` rather than `1, 1.5, 2`).
+pub fn integer_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let ticks = nice_ticks(lo, hi, target);
+    match ticks.as_slice() {
+        [a, b, ..] if b - a < 1.0 => {
+            let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+            // The step was below 1, so the span is about `target` or less: few values.
+            let (first, last) = (lo.ceil(), hi.floor());
+            let count = ((last - first).max(-1.0) + 1.0) as usize;
+            (0..count.min(1000)).map(|k| first + k as f64).collect()
+        }
+        [single] if single.fract() != 0.0 => Vec::new(),
+        _ => ticks,
+    }
+}
+
 /// 1, 2, 5 or 10 times a power of ten, close to `raw`.
 pub(super) fn nice_step(raw: f64) -> f64 {
     let exp = raw.log10().floor();
@@ -64,6 +81,8 @@ pub(super) struct Axis {
     pub(super) hi: f64,
     pub(super) reversed: bool,
     pub(super) percent: bool,
+    /// Ticks only at whole numbers (a linear axis of counts).
+    pub(super) integer: bool,
 }
 
 impl Axis {
@@ -89,7 +108,11 @@ impl Axis {
     pub(super) fn ticks(&self, target: usize) -> Vec<(f64, String)> {
         match self.scale {
             Scale::Linear => {
-                let ticks = nice_ticks(self.lo, self.hi, target);
+                let ticks = if self.integer {
+                    integer_ticks(self.lo, self.hi, target)
+                } else {
+                    nice_ticks(self.lo, self.hi, target)
+                };
                 let step = match ticks.as_slice() {
                     [a, b, ..] => b - a,
                     _ => 1.0,
@@ -184,6 +207,7 @@ pub(super) fn axes(spec: &ChartSpec) -> (Axis, Axis) {
         hi: 1.0,
         reversed: spec.x_reversed,
         percent: spec.percent_x,
+        integer: spec.integer_x,
     };
     let mut y = Axis {
         scale: spec.y_scale,
@@ -191,6 +215,7 @@ pub(super) fn axes(spec: &ChartSpec) -> (Axis, Axis) {
         hi: 1.0,
         reversed: false,
         percent: spec.percent_y,
+        integer: false,
     };
     let visible: Vec<(f64, f64)> = spec
         .series

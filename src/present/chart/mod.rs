@@ -22,7 +22,7 @@ use axis::*;
 use line::*;
 use text::*;
 
-pub use axis::{log_ticks, nice_ticks};
+pub use axis::{integer_ticks, log_ticks, nice_ticks};
 pub use heatmap::{Heatmap, heat_color, heatmap_size, render_heatmap_svg};
 pub use line::{nearest, render_svg};
 pub use text::{escape_xml, format_value};
@@ -139,6 +139,8 @@ pub struct ChartSpec {
     pub percent_x: bool,
     /// Format y ticks and tooltip values as percentages (value * 100 %).
     pub percent_y: bool,
+    /// The x values count something (tasks, rounds): ticks only at whole numbers.
+    pub integer_x: bool,
     /// The lines, coloured in palette order.
     pub series: Vec<Series>,
     /// Vertical marker lines; those outside the x domain are not drawn.

@@ -54,6 +54,42 @@ fn nice_ticks_cover_the_range_with_1_2_5_steps() {
 }
 
 #[test]
+fn integer_ticks_are_whole_numbers() {
+    assert_eq!(integer_ticks(1.0, 5.0, 8), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(integer_ticks(0.8, 3.2, 6), vec![1.0, 2.0, 3.0]);
+    // Wide ranges keep their 1-2-5 steps.
+    assert_eq!(integer_ticks(0.0, 1000.0, 5), nice_ticks(0.0, 1000.0, 5));
+    assert_eq!(integer_ticks(5.0, 1.0, 8), integer_ticks(1.0, 5.0, 8));
+    assert_eq!(integer_ticks(3.0, 3.0, 5), vec![3.0]);
+    assert!(integer_ticks(1.2, 1.8, 5).is_empty());
+    assert!(integer_ticks(f64::NAN, 1.0, 5).is_empty());
+}
+
+#[test]
+fn an_axis_of_counts_labels_only_whole_numbers() {
+    // Five tasks: a plain axis puts ticks at 1, 1.5, 2, ...; an axis of counts does not.
+    let points: Vec<(f64, f64)> = (1..=5).map(|t| (t as f64, 0.5)).collect();
+    let x_labels = |spec: &ChartSpec| -> Vec<String> {
+        let svg = render_svg(spec, WIDTH, HEIGHT);
+        svg.split(r#"text-anchor="middle" fill=""#)
+            .skip(1)
+            .filter_map(|rest| Some(rest.split_once('>')?.1.split_once('<')?.0.to_owned()))
+            .collect()
+    };
+    let plain = spec_with(points.clone());
+    assert!(
+        x_labels(&plain).iter().any(|l| l.contains('.')),
+        "{:?}",
+        x_labels(&plain)
+    );
+    let counts = ChartSpec {
+        integer_x: true,
+        ..spec_with(points)
+    };
+    assert_eq!(x_labels(&counts), ["1", "2", "3", "4", "5"]);
+}
+
+#[test]
 fn nice_ticks_degenerate_inputs() {
     assert_eq!(nice_ticks(3.0, 3.0, 5), vec![3.0]);
     assert!(nice_ticks(f64::NAN, 1.0, 5).is_empty());

@@ -3,21 +3,26 @@
 
 use super::*;
 
+/// An accuracy chart over a count (training steps, or tasks): whole-number x ticks.
 pub(super) fn accuracy_chart(id: &str, title: &str, x_label: &str) -> ChartSpec {
     ChartSpec {
         y_range: Some((0.0, 1.0)),
         percent_y: true,
+        integer_x: true,
         ..ChartSpec::new(id, title, x_label, "test accuracy")
     }
 }
 
 pub(super) fn loss_chart() -> ChartSpec {
-    ChartSpec::new(
-        "loss",
-        "Loss: training chunks and test set",
-        "step",
-        "mean cross-entropy",
-    )
+    ChartSpec {
+        integer_x: true,
+        ..ChartSpec::new(
+            "loss",
+            "Loss: training chunks and test set",
+            "step",
+            "mean cross-entropy",
+        )
+    }
 }
 
 pub(super) fn weights_chart() -> ChartSpec {
@@ -25,6 +30,7 @@ pub(super) fn weights_chart() -> ChartSpec {
         x_scale: Scale::Log,
         x_reversed: true,
         percent_x: true,
+        integer_x: false,
         ..accuracy_chart(
             "accuracy-vs-weights",
             "Accuracy against weights remaining",
@@ -36,11 +42,14 @@ pub(super) fn weights_chart() -> ChartSpec {
 /// The accuracy-against-noise chart; its x axis names the level when the kind is known
 /// (a live run's points do not carry it).
 pub(super) fn sigma_chart(kind: Option<NoiseKind>) -> ChartSpec {
-    accuracy_chart(
-        "accuracy-vs-sigma",
-        "Accuracy against input noise",
-        kind.map_or("noise level", NoiseKind::level_name),
-    )
+    ChartSpec {
+        integer_x: false,
+        ..accuracy_chart(
+            "accuracy-vs-sigma",
+            "Accuracy against input noise",
+            kind.map_or("noise level", NoiseKind::level_name),
+        )
+    }
 }
 
 pub(super) fn forgetting_chart(tasks: usize) -> ChartSpec {
@@ -256,12 +265,15 @@ pub(super) fn charts_of(result: &ExperimentResult, prefix: Option<&str>) -> Vec<
         ExperimentResult::Plasticity(r) => {
             let mut a = accuracy_chart("accuracy", "Test accuracy: BP against BP+Oja", "step");
             let mut l = loss_chart();
-            let mut norms = ChartSpec::new(
-                "row-norms",
-                "Mean norm of each unit's incoming weights",
-                "step",
-                "row norm",
-            );
+            let mut norms = ChartSpec {
+                integer_x: true,
+                ..ChartSpec::new(
+                    "row-norms",
+                    "Mean norm of each unit's incoming weights",
+                    "step",
+                    "row norm",
+                )
+            };
             for run in [&r.backprop, &r.oja] {
                 let (acc, loss) = fit_series(&named(prefix, &run.label), &run.fit);
                 a.series.push(acc);
