@@ -27,7 +27,7 @@ use crate::params::{ParamId, check_values};
 use crate::prune::Masks;
 use crate::rng::Rng;
 use crate::tensor_io::upload_params;
-use conv::{ConvPath, ConvShape};
+use conv::{ConvPath, ConvShape, Im2col};
 pub use error::ModelError;
 pub use spec::{
     Activation, CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec,
@@ -95,11 +95,10 @@ enum Layer {
     Conv {
         weight: ParamId,
         bias: ParamId,
-        /// Input (channels, height, width).
-        input: (usize, usize, usize),
+        /// The input's shape, the kernel's size and padding, and the gather list of the
+        /// CPU path, computed once here rather than at every forward pass.
+        im2col: Im2col,
         out_channels: usize,
-        kernel: usize,
-        padding: usize,
         pool: bool,
         kwta: Option<usize>,
         /// Output (channels, height, width) after the optional pool.
@@ -228,10 +227,14 @@ impl Network {
                     layers.push(Layer::Conv {
                         weight,
                         bias,
-                        input,
+                        im2col: Im2col::new(ConvShape {
+                            channels: input.0,
+                            height: input.1,
+                            width: input.2,
+                            kernel: conv.kernel,
+                            padding: conv.padding,
+                        }),
                         out_channels: conv.channels,
-                        kernel: conv.kernel,
-                        padding: conv.padding,
                         pool: conv.pool,
                         kwta,
                         out: (conv.channels, h, w),
@@ -476,25 +479,17 @@ impl Network {
                 Layer::Conv {
                     weight,
                     bias,
-                    input: (in_channels, in_h, in_w),
+                    im2col,
                     out_channels,
-                    kernel,
-                    padding,
                     pool,
                     kwta,
                     out: (c, h, w),
                 } => {
-                    let input = flat.reshape([batch, *in_channels, *in_h, *in_w]);
+                    let s = im2col.shape();
+                    let input = flat.reshape([batch, s.channels, s.height, s.width]);
                     let w4 =
-                        value(*weight).reshape([*out_channels, *in_channels, *kernel, *kernel]);
-                    let shape = ConvShape {
-                        channels: *in_channels,
-                        height: *in_h,
-                        width: *in_w,
-                        kernel: *kernel,
-                        padding: *padding,
-                    };
-                    let mut y = relu(conv::convolve(input, w4, value(*bias), shape, conv_path));
+                        value(*weight).reshape([*out_channels, s.channels, s.kernel, s.kernel]);
+                    let mut y = relu(conv::convolve(input, w4, value(*bias), im2col, conv_path));
                     if *pool {
                         y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
                     }
