@@ -11,7 +11,6 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use crate::present::prefs;
-use crate::protocol::Event;
 use crate::shell::engine;
 
 /// What the page reports.
@@ -78,24 +77,14 @@ async fn measure() -> PageReport {
     };
     for workload in chosen {
         let steps = steps.unwrap_or_else(|| workload.default_steps());
-        match engine::bench(workload, steps).await {
-            Ok(Event::Bench {
-                result,
-                wasm_memory_bytes,
-            }) => {
-                report.wasm_memory_bytes = wasm_memory_bytes;
-                match result {
-                    Ok(r) => report.results.push(r),
-                    Err(e) => {
-                        report.error = Some(e);
-                        break;
-                    }
-                }
-            }
-            Ok(other) => {
-                report.error = Some(format!("unexpected answer {other:?}"));
-                break;
-            }
+        let measured = engine::bench(workload, steps)
+            .await
+            .and_then(|(result, memory)| {
+                report.wasm_memory_bytes = memory;
+                result
+            });
+        match measured {
+            Ok(r) => report.results.push(r),
             Err(e) => {
                 report.error = Some(e);
                 break;

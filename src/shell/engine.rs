@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 
+use bioplay_engine::bench::BenchResult;
 #[cfg(feature = "bench")]
 use bioplay_engine::bench::Workload;
 use bioplay_engine::device::BackendKind;
@@ -27,6 +28,10 @@ use crate::shell::envelope;
 
 /// What starting the engine gave: the backend it runs on, or why it could not start.
 pub(crate) type EngineStart = Result<EngineStatus, String>;
+
+/// A benchmark's measurement (or why it failed) and the engine's linear memory after it,
+/// in bytes.
+pub(crate) type BenchAnswer = (Result<BenchResult, String>, f64);
 
 /// The single-threaded engine's script, next to the page (trunk's loader shim for the
 /// worker module).
@@ -48,8 +53,9 @@ struct Engine {
     starts: Vec<oneshot::Sender<Result<EngineStatus, String>>>,
     /// The run in progress and where its events go.
     run: Option<(u64, mpsc::UnboundedSender<Event>)>,
-    /// A benchmark in progress and who waits for it.
-    bench: Option<oneshot::Sender<Event>>,
+    /// A benchmark in progress and who waits for its answer (what [`Event::Bench`]
+    /// carries).
+    bench: Option<oneshot::Sender<BenchAnswer>>,
     /// The preference last asked for, to start a replacement worker with.
     preference: Option<BackendPreference>,
     /// Whether this is the threaded engine.
@@ -280,10 +286,13 @@ fn dispatch(event: Event) {
                 let _ = tx.send(Ok(status.clone()));
             }
         }
-        Event::Bench { .. } => {
+        Event::Bench {
+            result,
+            wasm_memory_bytes,
+        } => {
             let waiting = ENGINE.with(|e| e.borrow_mut().as_mut().and_then(|e| e.bench.take()));
             if let Some(tx) = waiting {
-                let _ = tx.send(event);
+                let _ = tx.send((result, wasm_memory_bytes));
             }
         }
         Event::Crashed { message } => lost(format!(
@@ -477,7 +486,7 @@ pub(crate) fn run(command: Command) -> Result<mpsc::UnboundedReceiver<Event>, St
 /// Times one benchmark workload in the worker (`make bench`'s page): the worker's
 /// [`Event::Bench`] answer.
 #[cfg(feature = "bench")]
-pub(crate) async fn bench(workload: Workload, steps: usize) -> Result<Event, String> {
+pub(crate) async fn bench(workload: Workload, steps: usize) -> Result<BenchAnswer, String> {
     ensure()?;
     let (tx, rx) = oneshot::channel();
     ENGINE.with(|e| {
@@ -505,8 +514,12 @@ pub(crate) fn preload(data: bioplay_engine::data::Shipped) {
 /// Gives the worker the user's own IDX files.
 pub(crate) fn set_custom_data(images: &[u8], labels: &[u8]) -> Result<(), String> {
     CUSTOM_DATA.with(|c| *c.borrow_mut() = Some((images.to_vec(), labels.to_vec())));
-    ensure()?;
-    post_custom_data(images, labels)
+    if ENGINE.with(|e| e.borrow().is_some()) {
+        post_custom_data(images, labels)
+    } else {
+        // A worker started now is given the kept files as it starts.
+        ensure()
+    }
 }
 
 /// Posts the user's files to the running worker.

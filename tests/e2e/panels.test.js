@@ -1,7 +1,7 @@
 // End-to-end tests of the five experiment panels against the `make dist` build, served
 // cross-origin isolated (as `make serve` serves it, so the CPU route runs the threaded
-// engine), with WebGPU (SwiftShader) and with the CPU fallback. Per panel: a shared link sets a small
-// config, the run's main chart gains points while it trains, the run lands in the
+// engine), with WebGPU (SwiftShader) and with the CPU fallback. Per panel: a shared link
+// sets a small config, the run's main chart gains points while it trains, the run lands in the
 // history and survives a reload, a malformed link and a corrupt upload show an error and
 // lose nothing. A screenshot of each panel after its run goes to build/e2e/.
 import { after, before, describe, test } from "node:test";

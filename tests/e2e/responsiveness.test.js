@@ -1,7 +1,8 @@
 // The page's thread while the engine's Web Worker trains: a PerformanceObserver records
 // every long task (> 50 ms) over a whole LeNet-300-100 run in the Train panel, on the CPU
-// (the threaded engine, a thread per core, as `make serve` serves the page) and on WebGPU: none while the worker trains; clicks mid-run (pause, resume, a panel
-// switch and back) must be drawn within 100 ms;
+// (the threaded engine, a thread per core, as `make serve` serves the page) and on WebGPU:
+// none while the worker trains; clicks mid-run (pause, resume, a panel switch and back)
+// must be drawn within 100 ms;
 // pause, resume and cancel work from the page; and a worker that dies mid-run fails that
 // run with a message, keeps the history, and the next run works. The figures are printed
 // (README: "Responsiveness").
