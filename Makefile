@@ -9,7 +9,7 @@ PORT ?= 8080
 # Browser tests wait for WebGPU start-up and shader compilation on SwiftShader.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 600
 
-.PHONY: serve test bootstrap lint test-native test-browser test-e2e dist datasets reproduce screenshots bench clean-dist
+.PHONY: serve test bootstrap lint test-native test-browser test-e2e dist datasets reproduce screenshots bench fuzz clean-dist
 
 ## serve: build the app and serve it on http://127.0.0.1:$(PORT) with live reload
 serve: bootstrap
@@ -65,6 +65,11 @@ bench: bootstrap
 	$(ENV) scripts/bench-native.sh "$$CARGO_TARGET_DIR/release/bioplay" build/bench build/bench-dist/tfjs/plans
 	@test -d bench/node_modules/@tensorflow/tfjs || npm ci --prefix bench --no-audit --no-fund
 	$(ENV) node scripts/bench.mjs build/bench-dist build/bench dist
+
+## fuzz: every parser of untrusted input under libFuzzer (FUZZ_RUNS, FUZZ_SECONDS per
+## target); prints executions, crashes and hangs
+fuzz: bootstrap
+	scripts/fuzz.sh
 
 ## screenshots: docs/screenshots/<panel>.png after a run in each panel (needs `make dist`)
 screenshots:

@@ -96,3 +96,7 @@ for wasm in "${modules[@]}"; do
     if grep -q "$(basename "$wasm")" "$dist/index.html"; then update_page "$wasm"; fi
     echo "wasm size: $(mb "$(size "$wasm")") raw, $(mb "$(gz "$wasm")") gzipped ($(basename "$wasm"))"
 done
+
+# The size above is in one of the page's inline scripts, which the content-security policy
+# allows by hash: write the policy again for the page as it is now.
+node "$(dirname "$0")/csp.mjs" "$dist"

@@ -8,13 +8,22 @@
 
 use std::sync::Arc;
 
-use bioplay_engine::experiment::{ExperimentConfig, ExperimentKind, ExperimentResult, LivePoint};
+use bioplay_engine::experiment::shape::MAX_CURVE_POINTS;
+use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult, LivePoint};
 use serde::{Deserialize, Serialize};
 
 use crate::present::routes::Tab;
 
 /// The format of stored and exported runs.
 pub const FORMAT: u32 = 1;
+
+/// The largest run file the app imports: 16 MB. The largest run the app makes (an IMP run
+/// with images, or a Continual run of 100 tasks) is well under 1 MiB; the cap is checked
+/// before the file is read, so a huge file is refused at once.
+pub const MAX_RUN_FILE_BYTES: usize = 16_000_000;
+
+/// The most images kept with one run (IMP keeps two).
+const MAX_IMAGES: usize = 16;
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +137,30 @@ pub enum HistoryError {
     /// The run's parts do not fit together.
     #[error("the run is inconsistent: {0}")]
     Invalid(String),
+    /// Over [`MAX_RUN_FILE_BYTES`].
+    #[error("the file is {} MB; run files of at most {} MB are accepted", mb(*.bytes), mb(*.limit))]
+    TooLarge {
+        /// The file's size in bytes.
+        bytes: usize,
+        /// The cap.
+        limit: usize,
+    },
+}
+
+/// Megabytes, to one decimal.
+fn mb(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / 1e6)
+}
+
+/// Refuses a run file of `bytes` bytes before it is read, if it is over the cap.
+pub fn check_run_file_size(bytes: usize) -> Result<(), HistoryError> {
+    if bytes > MAX_RUN_FILE_BYTES {
+        return Err(HistoryError::TooLarge {
+            bytes,
+            limit: MAX_RUN_FILE_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// The runs kept, newest last. Each run is shared (`Arc`): what the page shows holds the
@@ -221,6 +254,19 @@ impl History {
     }
 }
 
+/// One run as it is kept in the browser's database (one record per run).
+pub fn run_to_json(run: &RunRecord) -> String {
+    serde_json::to_string(run).unwrap_or_default()
+}
+
+/// Reads one kept run, checking it like an imported file.
+pub fn run_from_json(text: &str) -> Result<RunRecord, HistoryError> {
+    let run: RunRecord =
+        serde_json::from_str(text).map_err(|e| HistoryError::Syntax(e.to_string()))?;
+    check(&run)?;
+    Ok(run)
+}
+
 /// A run as a file's JSON.
 pub fn export_run(run: &RunRecord) -> String {
     serde_json::to_string_pretty(&RunFile {
@@ -232,6 +278,7 @@ pub fn export_run(run: &RunRecord) -> String {
 
 /// Reads an exported run file.
 pub fn import_run(text: &str) -> Result<RunRecord, HistoryError> {
+    check_run_file_size(text.len())?;
     #[derive(Deserialize)]
     struct Header {
         format: Option<u32>,
@@ -255,13 +302,7 @@ fn check(run: &RunRecord) -> Result<(), HistoryError> {
     run.config
         .validate()
         .map_err(|e| HistoryError::Invalid(format!("its config: {e}")))?;
-    let expected = match &run.config.experiment {
-        ExperimentKind::Train(_) => Tab::Train,
-        ExperimentKind::Imp(_) => Tab::Prune,
-        ExperimentKind::Noise(_) => Tab::Noise,
-        ExperimentKind::Continual(_) => Tab::Continual,
-        ExperimentKind::Plasticity(_) => Tab::Plasticity,
-    };
+    let expected = Tab::of_experiment(&run.config.experiment);
     if expected != tab {
         return Err(HistoryError::Invalid(format!(
             "a {} experiment filed under {}",
@@ -270,22 +311,21 @@ fn check(run: &RunRecord) -> Result<(), HistoryError> {
         )));
     }
     if let Some(result) = &run.result {
-        let fits = matches!(
-            (&run.config.experiment, result),
-            (ExperimentKind::Train(_), ExperimentResult::Train(_))
-                | (ExperimentKind::Imp(_), ExperimentResult::Imp(_))
-                | (ExperimentKind::Noise(_), ExperimentResult::Noise(_))
-                | (ExperimentKind::Continual(_), ExperimentResult::Continual(_))
-                | (
-                    ExperimentKind::Plasticity(_),
-                    ExperimentResult::Plasticity(_)
-                )
-        );
-        if !fits {
-            return Err(HistoryError::Invalid(
-                "its result is of another experiment than its config".into(),
-            ));
-        }
+        result
+            .check_fits(&run.config)
+            .map_err(|e| HistoryError::Invalid(e.to_string()))?;
+    }
+    if run.live.len() > MAX_CURVE_POINTS {
+        return Err(HistoryError::Invalid(format!(
+            "it has {} live points; runs make at most {MAX_CURVE_POINTS}",
+            run.live.len()
+        )));
+    }
+    if run.images.len() > MAX_IMAGES {
+        return Err(HistoryError::Invalid(format!(
+            "it has {} images; runs keep at most {MAX_IMAGES}",
+            run.images.len()
+        )));
     }
     if run
         .images
@@ -303,6 +343,7 @@ fn check(run: &RunRecord) -> Result<(), HistoryError> {
 mod tests {
     use super::*;
     use crate::present::form;
+    use bioplay_engine::experiment::ExperimentKind;
 
     fn record(tab: Tab, id: &str) -> RunRecord {
         let planned = form::build(tab, &form::defaults(tab)).expect("defaults build");
@@ -335,6 +376,10 @@ mod tests {
         let back = History::from_json(&history.to_json()).expect("reads");
         assert_eq!(back, history);
         assert_eq!(back.of(Tab::Train)[0].label, "renamed");
+        let kept = run_to_json(&history.runs[0]);
+        assert_eq!(run_from_json(&kept), Ok((*history.runs[0]).clone()));
+        assert!(run_from_json(&kept.replace(r#""tab":"train""#, r#""tab":"noise""#)).is_err());
+        assert!(run_from_json(&kept[..kept.len() / 2]).is_err());
         let file = export_run(&history.runs[1]);
         assert_eq!(import_run(&file), Ok((*history.runs[1]).clone()));
         assert_eq!(history.fresh_id(5.0), "run-5");
@@ -392,5 +437,80 @@ mod tests {
             assert!(import_run(&file[..cut]).is_err(), "cut at {cut}");
         }
         assert!(History::from_json("garbage").is_err());
+    }
+
+    #[test]
+    fn oversized_files_and_results_that_do_not_fit_their_config_are_refused() {
+        use bioplay_engine::experiment::continual::ContinualResult;
+        let error = check_run_file_size(36_000_000).expect_err("over the cap");
+        assert_eq!(
+            error.to_string(),
+            "the file is 36.0 MB; run files of at most 16.0 MB are accepted"
+        );
+        assert!(check_run_file_size(MAX_RUN_FILE_BYTES).is_ok());
+        let padded = format!(
+            "{}{}",
+            export_run(&record(Tab::Train, "p")),
+            " ".repeat(MAX_RUN_FILE_BYTES)
+        );
+        assert!(matches!(
+            import_run(&padded),
+            Err(HistoryError::TooLarge { .. })
+        ));
+
+        // A well-formed result whose accuracy matrix is far larger than the config's tasks.
+        let mut run = record(Tab::Continual, "c");
+        let ExperimentKind::Continual(spec) = &run.config.experiment else {
+            panic!("a continual config");
+        };
+        let tasks = spec.sequence.tasks();
+        let result = |n: usize| {
+            ExperimentResult::Continual(ContinualResult {
+                tasks: n,
+                accuracy: vec![vec![Some(0.5); n]; n],
+                average_accuracy: 0.5,
+                forgetting: 0.0,
+                backward_transfer: 0.0,
+                training: Vec::new(),
+            })
+        };
+        run.result = Some(result(tasks));
+        assert!(
+            import_run(&export_run(&run)).is_ok(),
+            "the right shape reads"
+        );
+        run.result = Some(result(300));
+        let error = import_run(&export_run(&run)).expect_err("too many tasks");
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("has 300 entries where the config gives {tasks}")),
+            "{error}"
+        );
+        if let Some(ExperimentResult::Continual(r)) = &mut run.result {
+            r.tasks = tasks;
+            r.accuracy = vec![vec![Some(0.5); tasks]; tasks];
+            r.accuracy[2].push(None);
+        }
+        let error = import_run(&export_run(&run)).expect_err("a ragged matrix");
+        assert!(error.to_string().contains("row 3 has"), "{error}");
+
+        // A result of another experiment, and too many live points.
+        let mut train = record(Tab::Train, "t");
+        train.result = run.result.clone();
+        let error = import_run(&export_run(&train)).expect_err("other experiment");
+        assert!(error.to_string().contains("another experiment"), "{error}");
+        let mut live = record(Tab::Train, "l");
+        live.live = vec![
+            LivePoint {
+                plot: bioplay_engine::experiment::LivePlot::TestAccuracy,
+                series: "s".into(),
+                x: 0.0,
+                y: 0.0,
+            };
+            MAX_CURVE_POINTS + 1
+        ];
+        let error = import_run(&export_run(&live)).expect_err("too many points");
+        assert!(error.to_string().contains("live points"), "{error}");
     }
 }

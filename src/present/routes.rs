@@ -47,6 +47,18 @@ impl<'de> serde::Deserialize<'de> for Tab {
 }
 
 impl Tab {
+    /// The panel that runs experiments of this kind.
+    pub fn of_experiment(kind: &bioplay_engine::experiment::ExperimentKind) -> Tab {
+        use bioplay_engine::experiment::ExperimentKind;
+        match kind {
+            ExperimentKind::Train(_) => Tab::Train,
+            ExperimentKind::Imp(_) => Tab::Prune,
+            ExperimentKind::Noise(_) => Tab::Noise,
+            ExperimentKind::Continual(_) => Tab::Continual,
+            ExperimentKind::Plasticity(_) => Tab::Plasticity,
+        }
+    }
+
     /// Every tab, in navigation order.
     pub const ALL: [Tab; 5] = [
         Tab::Train,

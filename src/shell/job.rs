@@ -78,9 +78,8 @@ pub(crate) async fn run(store: Store, launch: Launch) {
         if count > 1 {
             record.batch = Some(batch.get_or_insert_with(|| record.id.clone()).clone());
         }
-        store.history.update(|h| h.put(record.clone()));
+        store.keep_run(record.clone());
         store.select(tab, &record.id);
-        store.save_history();
         store.live.set(Vec::new());
         let mut state = JobState {
             tab,
@@ -155,8 +154,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                     if now - saved >= SAVE_EVERY_MS {
                         saved = now;
                         record.seconds = (now - started) / 1000.0;
-                        store.history.update(|h| h.put(record.clone()));
-                        store.save_history();
+                        store.keep_run(record.clone());
                     }
                 }
             }
@@ -184,8 +182,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                 true
             }
         };
-        store.history.update(|h| h.put(record));
-        store.save_history();
+        store.keep_run(record);
         if stop {
             break;
         }

@@ -18,9 +18,11 @@ pub(crate) mod components;
 pub(crate) mod datasets;
 pub(crate) mod engine;
 pub(crate) mod envelope;
+pub(crate) mod idb;
 pub(crate) mod job;
 #[allow(unreachable_pub)]
 pub(crate) mod panel;
+pub(crate) mod run_storage;
 pub mod runtime;
 pub(crate) mod store;
 #[cfg(feature = "threads")]

@@ -1,6 +1,6 @@
 //! The app's state shared by every panel: the run history, each panel's form values,
 //! which run each panel shows, the run in progress and its live points, and messages.
-//! History and forms are kept in the browser's local storage and survive a reload.
+//! History (IndexedDB, `shell::run_storage`) and forms (local storage) survive a reload.
 //!
 //! Granularity: each panel's form is its own signal with one memo that checks and builds
 //! it, so a keystroke validates that one form once, and everything that needs the
@@ -13,12 +13,11 @@ use bioplay_engine::experiment::LivePoint;
 use leptos::prelude::*;
 
 use crate::present::form::{self, Planned, Problems, Values};
-use crate::present::history::History;
+use crate::present::history::{History, RunRecord};
 use crate::present::routes::Tab;
 use crate::shell::browser;
+use crate::shell::run_storage::{self, Write};
 
-const HISTORY_KEY: &str = "bioplay.history.v1";
-const HISTORY_BACKUP_KEY: &str = "bioplay.history.unreadable";
 const FORMS_KEY: &str = "bioplay.forms.v1";
 
 /// Whether a notice reports a problem or news.
@@ -97,8 +96,10 @@ pub(crate) struct JobState {
 /// The shared state (cheap to copy: signals).
 #[derive(Clone, Copy)]
 pub(crate) struct Store {
-    /// Every run kept.
+    /// Every run kept (empty until the saved runs are read: [`Store::history_loaded`]).
     pub history: RwSignal<History>,
+    /// Whether the saved runs have been read into [`Store::history`].
+    pub history_loaded: RwSignal<bool>,
     /// Each panel's form values (defaults filled in), by [`Tab::index`].
     forms: [RwSignal<Values>; 5],
     /// Each panel's form, checked and built once per change, by [`Tab::index`].
@@ -121,25 +122,9 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Reads what the last visit kept.
+    /// Reads what the last visit kept: the forms at once, the saved runs in the background
+    /// (they appear in [`Store::history`] a moment later).
     pub(crate) fn load() -> Self {
-        let mut problem = None;
-        let history = match browser::load(HISTORY_KEY) {
-            None => History::new(),
-            Some(text) => match History::from_json(&text) {
-                Ok(h) => h,
-                Err(e) => {
-                    // Set the unreadable text aside rather than overwrite it.
-                    let _ = browser::save(HISTORY_BACKUP_KEY, &text);
-                    problem = Some(format!(
-                        "The saved runs could not be read ({e}). They were set aside under \
-                         \u{201c}{HISTORY_BACKUP_KEY}\u{201d} in this site's storage, and the \
-                         history starts empty."
-                    ));
-                    History::new()
-                }
-            },
-        };
         let saved = browser::load(FORMS_KEY)
             .and_then(|t| serde_json::from_str::<BTreeMap<String, Values>>(&t).ok())
             .unwrap_or_default();
@@ -155,8 +140,9 @@ impl Store {
             Memo::new_with_compare(move |_| values.with(|v| form::build(tab, v)), |_, _| true)
         });
         let job = RwSignal::new(None::<JobState>);
-        Store {
-            history: RwSignal::new(history),
+        let store = Store {
+            history: RwSignal::new(History::new()),
+            history_loaded: RwSignal::new(false),
             forms,
             checked,
             selected: RwSignal::new(BTreeMap::new()),
@@ -165,27 +151,29 @@ impl Store {
             running: Memo::new(move |_| job.with(|j| j.as_ref().map(|j| j.tab))),
             live: RwSignal::new(Vec::new()),
             notices: RwSignal::new(BTreeMap::new()),
-            storage_problem: RwSignal::new(problem),
+            storage_problem: RwSignal::new(None),
+        };
+        run_storage::start(store);
+        store
+    }
+
+    /// Adds or replaces (same id) a run in the history and saves that run; a failure to
+    /// save is shown, the run stays in the page.
+    pub(crate) fn keep_run(&self, run: RunRecord) {
+        let id = run.id.clone();
+        self.history.update(|h| h.put(run));
+        if let Some(run) = self.history.with_untracked(|h| h.get(&id).cloned()) {
+            run_storage::queue(Write::Put(run));
         }
     }
 
-    /// Keeps the history in storage; a failure is shown, the runs stay in the page.
-    pub(crate) fn save_history(&self) {
-        let text = self.history.with_untracked(History::to_json);
-        match browser::save(HISTORY_KEY, &text) {
-            Ok(()) => {
-                if self
-                    .storage_problem
-                    .with_untracked(|p| p.as_deref().is_some_and(|p| p.starts_with("Runs")))
-                {
-                    self.storage_problem.set(None);
-                }
-            }
-            Err(e) => self.storage_problem.set(Some(format!(
-                "Runs could not be saved in this browser ({e}). They stay here until the page \
-                 closes; delete old runs to make room."
-            ))),
-        }
+    /// Removes a run from the history, the overlays and storage.
+    pub(crate) fn forget_run(&self, id: &str) {
+        self.history.update(|h| h.remove(id));
+        self.overlays.update(|o| {
+            o.remove(id);
+        });
+        run_storage::queue(Write::Delete(id.to_owned()));
     }
 
     /// Empties the history, in the page and in storage.
@@ -193,7 +181,7 @@ impl Store {
         self.history.set(History::new());
         self.selected.set(BTreeMap::new());
         self.overlays.set(BTreeSet::new());
-        self.save_history();
+        run_storage::queue(Write::Clear);
     }
 
     /// A panel's form values (a copy; every field has one).

@@ -185,6 +185,34 @@ describe("history export and import", () => {
     await panel.locator('[data-testid="import-ok"]').waitFor();
     await row.waitFor();
     assert.ok(Number(await panel.locator('[data-testid="chart-accuracy"]').getAttribute("data-points")) > 0);
+
+    // Hostile files are refused with the reason and change nothing: one over the 16 MB cap
+    // (refused on its size, before it is read), and a well-formed one whose curve is longer
+    // than any run makes.
+    const rows = panel.locator('[data-testid="run-row"]');
+    const before = await rows.count();
+    const importError = panel.locator('[data-testid="import-error"]');
+    await panel.locator('[data-testid="import-run"]').setInputFiles({
+      name: "huge.json",
+      mimeType: "application/json",
+      buffer: Buffer.alloc(17_000_000, 0x20),
+    });
+    await importError.waitFor();
+    assert.match(await importError.innerText(), /huge\.json: the file is 17\.0 MB; run files of at most 16\.0 MB are accepted/);
+    const file = JSON.parse(await readFile(path, "utf8"));
+    file.run.id = "tampered";
+    file.run.result.fit.curve = Array.from({ length: 60_000 }, (_, i) => [i, 0.5]);
+    await panel.locator('[data-testid="import-run"]').setInputFiles({
+      name: "tampered.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(file)),
+    });
+    await page.waitForFunction(
+      (el) => el.innerText.includes("tampered.json"),
+      await importError.elementHandle(),
+    );
+    assert.match(await importError.innerText(), /accuracy curve has 60000 entries where at most 50000 are possible/);
+    assert.equal(await rows.count(), before, "no run added or lost");
     assert.deepEqual(errors, []);
     await close();
   });

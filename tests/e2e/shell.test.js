@@ -48,6 +48,39 @@ describe("with WebGPU (SwiftShader)", () => {
     await close();
   });
 
+  test("runs under its content-security policy with no violation", async () => {
+    const { page, errors, close } = await openPage(browser);
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener("securitypolicyviolation", (e) =>
+        window.__violations.push(`${e.violatedDirective}: ${e.blockedURI || e.sample}`),
+      );
+    });
+    await page.goto(server.url + "#/train?train_samples=300&test_samples=100&hidden=32&epochs=1&batch=30");
+    await waitForStartup(page);
+    const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+    assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/);
+    assert.doesNotMatch(policy, /unsafe-inline|'unsafe-eval'/);
+    // A run (the worker, WebGPU, the charts), a hover (the tooltip is placed by style), an
+    // export: everything the page does, under the policy.
+    const panel = page.locator('[data-testid="panel-train"]');
+    const run = panel.locator('[data-testid="run"]');
+    await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+    await run.click();
+    const row = panel.locator('[data-testid="run-row"][data-status="finished"]');
+    await row.waitFor({ timeout: 240_000 });
+    const chart = panel.locator('[data-testid="chart-accuracy"] svg').first();
+    const box = await chart.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5);
+    const tip = panel.locator('[data-testid="chart-accuracy-tip"]');
+    await tip.waitFor();
+    assert.notEqual(await tip.evaluate((el) => el.style.left), "", "the tooltip is placed");
+    await Promise.all([page.waitForEvent("download"), row.locator('[data-testid="export-json"]').click()]);
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
   test("navigates between the five panels by hash", async () => {
     const { page, errors, close } = await openPage(browser);
     await page.goto(server.url + "#/noise");

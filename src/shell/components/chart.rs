@@ -140,18 +140,26 @@ fn to_logical(
 /// The dot on the hovered point and the text box beside it, placed in percent of the
 /// plot so that they follow the SVG's scaling; the box flips left near the right edge.
 fn tooltip(h: &Hover, id: &str) -> impl IntoView + use<> {
-    let left = h.px / chart::WIDTH * 100.0;
-    let top = h.py / chart::HEIGHT * 100.0;
-    let at = format!("left:{left:.3}%;top:{top:.3}%");
+    let left = format!("{:.3}%", h.px / chart::WIDTH * 100.0);
+    let top = format!("{:.3}%", h.py / chart::HEIGHT * 100.0);
     let flip = h.px > chart::WIDTH * 0.6;
+    // Placed through the element's style object (`style:`), not a `style` attribute, which
+    // the page's content-security policy does not allow.
     view! {
-        <span class="chart-dot" aria-hidden="true" style=format!("{at};background:{}", h.color)></span>
+        <span
+            class="chart-dot"
+            aria-hidden="true"
+            style:left=left.clone()
+            style:top=top.clone()
+            style:background=h.color.clone()
+        ></span>
         <div
             class="chart-tip"
             class:flip=flip
             role="status"
             data-testid=format!("chart-{id}-tip")
-            style=at
+            style:left=left
+            style:top=top
         >
             {h.text.clone()}
         </div>
@@ -330,9 +338,8 @@ fn click_link(filename: &str, url: &str) -> Result<(), String> {
         .map_err(|_| "the browser made no link".to_owned())?;
     anchor.set_href(url);
     anchor.set_download(filename);
-    anchor
-        .set_attribute("style", "display:none")
-        .map_err(js_error)?;
+    // `hidden`, not a `style` attribute, which the content-security policy refuses.
+    anchor.set_hidden(true);
     let body = document.body().ok_or("the page has no body")?;
     body.append_child(&anchor).map_err(js_error)?;
     anchor.click();

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use bioplay_engine::data::NoiseKind;
+use bioplay_engine::data::{NoiseKind, idx};
 use bioplay_engine::experiment::DatasetChoice;
 use bioplay_engine::experiment::{ExperimentKind, ExperimentResult, export};
 use bioplay_engine::prune::GrayImage;

@@ -22,9 +22,13 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
         };
         browser::reset_file_input(&ev);
         spawn_local(async move {
-            let text = match browser::read_file(&file).await {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not text".to_owned()),
-                Err(e) => Err(e),
+            // The cap is checked on the file's size, before a byte of it is read.
+            let text = match history::check_run_file_size(file.size() as usize) {
+                Err(e) => Err(e.to_string()),
+                Ok(()) => match browser::read_file(&file).await {
+                    Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not text".to_owned()),
+                    Err(e) => Err(e),
+                },
             };
             let outcome = text.and_then(|t| history::import_run(&t).map_err(|e| e.to_string()));
             match outcome {
@@ -38,8 +42,7 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
                         }
                     });
                     let id = run.id.clone();
-                    store.history.update(|h| h.put(run));
-                    store.save_history();
+                    store.keep_run(run);
                     store.select(run_tab, &id);
                     store.notify(
                         tab,
@@ -75,7 +78,7 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
         }
     };
     view! {
-        <section class="history" data-testid="history">
+        <section class="history" data-testid="history" data-loaded=move || store.history_loaded.get().to_string()>
             <div class="history-head">
                 <h3>{format!("{} runs", tab.label())}</h3>
                 <label class="button-like">
@@ -92,8 +95,15 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
                     .get()
                     .map(|p| view! { <p class="notice warn" data-testid="storage-problem">{p}</p> })
             }}
+            <Show when=move || !store.history_loaded.get()>
+                <p class="muted">"Reading the saved runs…"</p>
+            </Show>
             <p class="muted">
-                "Runs are kept in this browser. Tick runs to overlay their curves on the charts above."
+                "Runs are kept in this browser. Tick runs to overlay their curves on the charts above. "
+                {format!(
+                    "Run files of up to {} MB can be imported.",
+                    history::MAX_RUN_FILE_BYTES / 1_000_000
+                )}
             </p>
             <ul class="runs">
                 <For each=move || runs.get() key=|r| (r.id.clone(), r.status.label().to_owned(), r.result.is_some()) let:run>
@@ -169,13 +179,7 @@ pub(super) fn RunRow(tab: Tab, run: Arc<RunRecord>) -> impl IntoView {
     };
     let delete = {
         let id = id.clone();
-        move |_| {
-            store.history.update(|h| h.remove(&id));
-            store.overlays.update(|o| {
-                o.remove(&id);
-            });
-            store.save_history();
-        }
+        move |_| store.forget_run(&id)
     };
     let busy = {
         let id = id.clone();

@@ -196,6 +196,19 @@ pub(super) fn CustomData(tab: Tab) -> impl IntoView {
                 return;
             };
             spawn_local(async move {
+                // The cap is checked on the file's size, before a byte of it is read.
+                if let Err(e) = idx::check_file_size(file.size() as usize) {
+                    which.set_value(None);
+                    set_status.set(None);
+                    store.notify(
+                        tab,
+                        Some(Notice::error(
+                            "upload-error",
+                            format!("{} cannot be used: {e}.", file.name()),
+                        )),
+                    );
+                    return;
+                }
                 match browser::read_file(&file).await {
                     Ok(bytes) => {
                         which.set_value(Some(bytes));
@@ -223,6 +236,12 @@ pub(super) fn CustomData(tab: Tab) -> impl IntoView {
                     "Labels (IDX) "
                     <input type="file" data-testid="idx-labels" on:change=pick(labels) />
                 </label>
+                <p class="help">
+                    {format!(
+                        "Images must be [count, rows, cols] unsigned bytes of at most 128 x 128 pixels, labels [count] in 0-9; files of up to {} MB.",
+                        idx::MAX_FILE_BYTES / 1_000_000
+                    )}
+                </p>
                 <p class="help" data-testid="custom-status">
                     {move || status.get().unwrap_or_else(|| "No files loaded yet.".into())}
                 </p>

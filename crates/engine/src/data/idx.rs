@@ -12,6 +12,10 @@ use std::io::Read;
 /// The largest decompressed IDX payload accepted: 512 MiB (full Fashion-MNIST is 55 MB).
 pub const MAX_BYTES: usize = 512 << 20;
 
+/// The largest IDX file accepted as given (gzipped or not): 128 MB. The app checks it
+/// before it reads a chosen file, so a huge file is refused at once.
+pub const MAX_FILE_BYTES: usize = 128_000_000;
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const TYPE_U8: u8 = 0x08;
 
@@ -88,6 +92,12 @@ pub enum IdxError {
         /// The decoder's description.
         message: String,
     },
+    /// The file is over [`MAX_FILE_BYTES`].
+    #[error("the file is {:.1} MB; IDX files of at most {} MB are accepted", *.bytes as f64 / 1e6, MAX_FILE_BYTES / 1_000_000)]
+    FileTooLarge {
+        /// The file's size in bytes.
+        bytes: usize,
+    },
     /// The gzip stream inflates past [`MAX_BYTES`].
     #[error("gzip data inflates to more than {limit} bytes")]
     GzipTooLarge {
@@ -116,8 +126,17 @@ pub fn maybe_gunzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError
 
 /// Parses an IDX file of unsigned bytes, gzipped or not.
 pub fn parse_u8(bytes: &[u8]) -> Result<IdxU8, IdxError> {
+    check_file_size(bytes.len())?;
     let bytes = maybe_gunzip(bytes)?;
     parse_plain(&bytes)
+}
+
+/// Refuses a file of `bytes` bytes before it is read, if it is over [`MAX_FILE_BYTES`].
+pub fn check_file_size(bytes: usize) -> Result<(), IdxError> {
+    if bytes > MAX_FILE_BYTES {
+        return Err(IdxError::FileTooLarge { bytes });
+    }
+    Ok(())
 }
 
 fn parse_plain(bytes: &[u8]) -> Result<IdxU8, IdxError> {
@@ -305,6 +324,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_before_it_is_read() {
+        assert_eq!(
+            check_file_size(200_000_000).map_err(|e| e.to_string()),
+            Err("the file is 200.0 MB; IDX files of at most 128 MB are accepted".into())
+        );
+        assert_eq!(check_file_size(MAX_FILE_BYTES), Ok(()));
+        let huge = vec![0u8; MAX_FILE_BYTES + 1];
+        assert_eq!(
+            parse_u8(&huge),
+            Err(IdxError::FileTooLarge {
+                bytes: MAX_FILE_BYTES + 1
+            })
+        );
     }
 
     #[test]

@@ -64,6 +64,16 @@ pub enum DatasetError {
         /// Labels in the labels file.
         labels: usize,
     },
+    /// Images over [`MAX_IMAGE_PIXELS`].
+    #[error(
+        "images of {rows} x {cols} pixels are too large: at most {MAX_IMAGE_PIXELS} pixels (128 x 128) are accepted"
+    )]
+    ImageTooLarge {
+        /// Rows per image.
+        rows: usize,
+        /// Columns per image.
+        cols: usize,
+    },
     /// A file could not be read (native loading from disk).
     #[error("cannot read {path}: {message}")]
     Io {
@@ -83,6 +93,10 @@ pub enum DatasetError {
         classes: usize,
     },
 }
+
+/// The most pixels per image a dataset may have (128 x 128; MNIST's are 28 x 28): a
+/// network's first layer grows with it.
+pub const MAX_IMAGE_PIXELS: usize = 128 * 128;
 
 /// A labelled image dataset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +160,9 @@ impl Dataset {
         let [count, rows, cols] = images.dims[..] else {
             return Err(DatasetError::ImageShape { dims: images.dims });
         };
+        if rows * cols > MAX_IMAGE_PIXELS {
+            return Err(DatasetError::ImageTooLarge { rows, cols });
+        }
         let [label_count] = labels.dims[..] else {
             return Err(DatasetError::LabelShape { dims: labels.dims });
         };
@@ -395,6 +412,17 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "label 10 of sample 1 is out of range: expected 0 to 9"
+        );
+        // Images larger than any network here takes, refused before anything is built.
+        let big = Dataset::from_idx(
+            "x",
+            &idx::encode_u8(&[1, 129, 128], &[0; 129 * 128]),
+            &idx::encode_u8(&[1], &[0]),
+            10,
+        );
+        assert_eq!(
+            big.map(|_| ()).map_err(|e| e.to_string()),
+            Err("images of 129 x 128 pixels are too large: at most 16384 pixels (128 x 128) are accepted".into())
         );
         // Images and labels swapped.
         let (images, labels) = files(2, &[0, 1]);

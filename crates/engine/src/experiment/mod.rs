@@ -13,6 +13,7 @@ pub mod imp;
 pub mod noise;
 pub mod plasticity;
 pub mod presets;
+pub mod shape;
 pub mod stats;
 pub mod training;
 

@@ -92,6 +92,12 @@ fn run_recorded(config: &ExperimentConfig) -> (ExperimentResult, Recorder) {
     let device = crate::device::cpu();
     let mut recorder = Recorder::default();
     let result = block_on(run(config, &data, &device, &mut recorder)).expect("runs");
+    // What a run makes is what a run file of it must look like to be read back.
+    assert_eq!(
+        result.check_fits(config),
+        Ok(()),
+        "the result fits its config"
+    );
     let last = recorder.reports.last().expect("reports progress");
     assert_eq!(last.done, last.total, "the work planned is the work done");
     (result, recorder)
@@ -347,6 +353,7 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         let device = crate::device::cpu();
         let mut recorder = Recorder::default();
         let result = block_on(run(&c, &data, &device, &mut recorder)).expect("runs");
+        assert_eq!(result.check_fits(&c), Ok(()), "the result fits its config");
         let ExperimentResult::Continual(r) = result else {
             panic!("wrong kind")
         };
