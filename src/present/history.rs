@@ -217,9 +217,9 @@ impl History {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Adds or replaces (same id) a run.
-    pub fn put(&mut self, run: RunRecord) {
-        let run = Arc::new(run);
+    /// Adds or replaces (same id) a run (a record, or one already shared).
+    pub fn put(&mut self, run: impl Into<Arc<RunRecord>>) {
+        let run = run.into();
         match self.runs.iter_mut().find(|r| r.id == run.id) {
             Some(existing) => *existing = run,
             None => self.runs.push(run),

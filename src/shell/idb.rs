@@ -11,8 +11,8 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::IdbTransactionMode;
 use web_sys::{EventTarget, IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction};
-use web_sys::{IdbTransactionMode, WorkerGlobalScope};
 
 /// The database's name and version, and its one object store.
 const NAME: &str = "bioplay";
@@ -112,15 +112,9 @@ async fn database() -> Result<IdbDatabase, DbError> {
     if let Some(db) = OPEN.with(|o| o.borrow().clone()) {
         return Ok(db);
     }
-    let global = js_sys::global();
-    let factory = if let Some(window) = global.dyn_ref::<web_sys::Window>() {
-        window.indexed_db()
-    } else if let Some(worker) = global.dyn_ref::<WorkerGlobalScope>() {
-        worker.indexed_db()
-    } else {
-        return Err(DbError::Unavailable);
-    };
-    let factory = factory
+    let factory = web_sys::window()
+        .ok_or(DbError::Unavailable)?
+        .indexed_db()
         .map_err(DbError::from_js)?
         .ok_or(DbError::Unavailable)?;
     let open = factory

@@ -175,7 +175,7 @@ async fn load(store: Store) {
         }
         // Runs the page made while the saved ones were being read win over their copies.
         for run in std::mem::take(&mut h.runs) {
-            merged.put(Arc::unwrap_or_clone(run));
+            merged.put(run);
         }
         *h = merged;
     });

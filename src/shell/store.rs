@@ -8,6 +8,7 @@
 //! are shared (`Arc`), so what a panel shows holds them without copying.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use bioplay_engine::experiment::LivePoint;
 use leptos::prelude::*;
@@ -160,11 +161,9 @@ impl Store {
     /// Adds or replaces (same id) a run in the history and saves that run; a failure to
     /// save is shown, the run stays in the page.
     pub(crate) fn keep_run(&self, run: RunRecord) {
-        let id = run.id.clone();
-        self.history.update(|h| h.put(run));
-        if let Some(run) = self.history.with_untracked(|h| h.get(&id).cloned()) {
-            run_storage::queue(Write::Put(run));
-        }
+        let run = Arc::new(run);
+        self.history.update(|h| h.put(run.clone()));
+        run_storage::queue(Write::Put(run));
     }
 
     /// Removes a run from the history, the overlays and storage.
