@@ -10,7 +10,7 @@
 
 use bioplay_engine::bench::{BenchResult, Workload};
 use bioplay_engine::data::Shipped;
-use bioplay_engine::device::BackendKind;
+use bioplay_engine::device::{BackendKind, DeviceLost};
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult, LivePoint, Progress};
 use bioplay_engine::probe::ProbeReport;
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,13 @@ pub enum Event {
         /// The engine's linear memory afterwards (bytes; its high-water mark).
         wasm_memory_bytes: f64,
     },
+    /// The started WebGPU device was lost (told once, as it happens). A run in progress
+    /// stops with [`StopReason::Failed`] naming the loss; the worker can still start the
+    /// CPU, and the page starts a new worker for WebGPU.
+    DeviceLost {
+        /// How, in the browser's words.
+        lost: DeviceLost,
+    },
     /// A bug stopped the worker (a panic): its message. The page fails the run in progress
     /// and starts a new worker for the next one.
     Crashed {
@@ -209,7 +216,11 @@ impl Event {
             | Event::Live { run, .. }
             | Event::Finished { run, .. }
             | Event::Stopped { run, .. } => Some(*run),
-            Event::Ready | Event::Started(_) | Event::Bench { .. } | Event::Crashed { .. } => None,
+            Event::Ready
+            | Event::Started(_)
+            | Event::Bench { .. }
+            | Event::DeviceLost { .. }
+            | Event::Crashed { .. } => None,
         }
     }
 }
@@ -314,6 +325,12 @@ mod tests {
             Event::Stopped {
                 run: 2,
                 reason: StopReason::Cancelled,
+            },
+            Event::DeviceLost {
+                lost: DeviceLost {
+                    destroyed: true,
+                    message: "Device was destroyed.".into(),
+                },
             },
             Event::Crashed {
                 message: "bug".into(),

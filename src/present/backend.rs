@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use bioplay_engine::device::DeviceLost;
+
 /// The WebGPU adapter as the browser describes it (`GPUAdapter.info`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AdapterInfo {
@@ -109,6 +111,30 @@ impl Fallback {
     }
 }
 
+/// What a run lost with the WebGPU device says (its failure, in the history).
+pub fn device_lost_run(lost: &DeviceLost) -> String {
+    format!(
+        "the WebGPU device was lost during the run ({lost}); the curves up to that point are \
+         kept. Start WebGPU again or use the CPU (top of the page) to run again"
+    )
+}
+
+/// What the status line says once the WebGPU device is lost.
+pub fn device_lost_status(lost: &DeviceLost) -> String {
+    let why = if lost.destroyed {
+        "it was destroyed"
+    } else {
+        "the browser or the GPU driver stopped it; this happens after a driver reset, a \
+         GPU process crash or a long stall"
+    };
+    format!(
+        "WebGPU stopped working: the device was lost ({why}; the browser says: “{}”). A run \
+         in progress has stopped and keeps what it measured; your runs are safe. Start \
+         WebGPU again or continue on the CPU.",
+        lost.message.trim()
+    )
+}
+
 /// Formats a duration in milliseconds for the status line: `850 ms`, `3.2 s`.
 pub fn format_ms(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
@@ -195,6 +221,29 @@ impl Threads {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_device_is_explained_with_the_way_out() {
+        let destroyed = DeviceLost {
+            destroyed: true,
+            message: "Device was destroyed. ".into(),
+        };
+        let status = device_lost_status(&destroyed);
+        assert!(status.contains("it was destroyed"), "{status}");
+        assert!(status.contains("“Device was destroyed.”"), "{status}");
+        assert!(status.contains("continue on the CPU"), "{status}");
+        let lost = DeviceLost {
+            destroyed: false,
+            message: "GPU process exited".into(),
+        };
+        assert!(device_lost_status(&lost).contains("driver reset"));
+        let run = device_lost_run(&lost);
+        assert!(
+            run.starts_with("the WebGPU device was lost during the run (the device was lost: GPU process exited)"),
+            "{run}"
+        );
+        assert!(run.contains("curves up to that point are kept"), "{run}");
+    }
 
     #[test]
     fn adapter_name_prefers_the_description() {

@@ -11,7 +11,7 @@ use bioplay_engine::experiment::DatasetChoice;
 use leptos::prelude::*;
 use web_sys::UrlSearchParams;
 
-use crate::present::backend::{Fallback, format_ms};
+use crate::present::backend::{Fallback, device_lost_status, format_ms};
 use crate::present::capitalise;
 use crate::present::form;
 use crate::present::prefs::{self, BackendPreference};
@@ -162,9 +162,17 @@ pub fn App() -> impl IntoView {
 
     let choose = move |choice: BackendPreference| {
         set_pref_problem.set(None);
+        store.device_lost.set(None);
         persist_preference(choice);
         set_preference.set(choice);
     };
+    engine::on_device_lost(move |lost| store.device_lost.set(Some(lost)));
+    // After a lost device: the same preference, in a new worker (`engine::start`).
+    let restart = move || {
+        store.device_lost.set(None);
+        startup.refetch();
+    };
+    let use_cpu = move || choose(BackendPreference::Only(BackendKind::Cpu));
 
     view! {
         <header class="topbar">
@@ -182,7 +190,7 @@ pub fn App() -> impl IntoView {
                 {move || pref_problem.get().map(|p| p.to_string())}
             </div>
         </Show>
-        <StatusLine startup />
+        <StatusLine startup restart use_cpu />
         <nav class="tabs" aria-label="Experiments">
             {Tab::ALL
                 .into_iter()
@@ -280,10 +288,33 @@ fn BackendSwitch(
     }
 }
 
-/// Which backend runs, on what adapter, and the autodiff check's result.
+/// Which backend runs, on what adapter, and the autodiff check's result; or, once the
+/// WebGPU device is lost, what happened and the two ways on.
 #[component]
-fn StatusLine(startup: LocalResource<EngineStart>) -> impl IntoView {
+fn StatusLine(
+    startup: LocalResource<EngineStart>,
+    restart: impl Fn() + Copy + Send + Sync + 'static,
+    use_cpu: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let device_lost = use_store().device_lost;
     move || {
+        if let Some(lost) = device_lost.get() {
+            return view! {
+                <section class="status" data-testid="probe-status" data-state="lost" role="alert">
+                    <span class="dot error"></span>
+                    <span class="detail" data-testid="device-lost">{device_lost_status(&lost)}</span>
+                    <span class="status-actions">
+                        <button data-testid="restart-webgpu" on:click=move |_| restart()>
+                            "Start WebGPU again"
+                        </button>
+                        <button data-testid="use-cpu" on:click=move |_| use_cpu()>
+                            "Use the CPU"
+                        </button>
+                    </span>
+                </section>
+            }
+            .into_any();
+        }
         match startup.get() {
         Some(Err(problem)) => view! {
             <section class="status" data-testid="probe-status" data-state="error" role="alert">

@@ -7,13 +7,18 @@
 //! [`StopReason::Failed`] with the reason, and a new worker is started with the same
 //! backend preference, so the next run works without a reload. The end-to-end tests kill
 //! the worker through `window.__bioplayEngine.terminate()`, the same path.
+//!
+//! If the worker's WebGPU device is lost ([`Event::DeviceLost`]), the worker fails the run
+//! in progress itself (its curves so far are kept) and the page is told through
+//! [`on_device_lost`]; the worker stays for the CPU, and the next start that wants WebGPU
+//! replaces it with a new worker, since Burn's wgpu runtime starts once per worker.
 
 use std::cell::RefCell;
 
 use bioplay_engine::bench::BenchResult;
 #[cfg(feature = "bench")]
 use bioplay_engine::bench::Workload;
-use bioplay_engine::device::BackendKind;
+use bioplay_engine::device::{BackendKind, DeviceLost};
 use futures::channel::{mpsc, oneshot};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -63,6 +68,8 @@ struct Engine {
     /// Whether it has answered a start ([`Event::Started`]): a threaded engine that dies
     /// before that is given up for this page, and the single-threaded one takes over.
     started: bool,
+    /// Whether its WebGPU device was lost: it can still compute on the CPU, not on WebGPU.
+    device_lost: bool,
 }
 
 /// A worker with its message and error handlers, which must live as long as it does.
@@ -92,6 +99,20 @@ thread_local! {
     static WANT_THREADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The user's own IDX files, given again to every new worker.
     static CUSTOM_DATA: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
+    /// Told when the worker's WebGPU device is lost (the app's status line).
+    static DEVICE_LOST_LISTENER: RefCell<Option<LostListener>> = const { RefCell::new(None) };
+}
+
+/// Who hears of a lost WebGPU device.
+type LostListener = Box<dyn Fn(DeviceLost)>;
+
+/// How long a run may go on after its WebGPU device was lost before the page stops the
+/// worker itself (the worker fails it at its next read-back, within a chunk).
+const LOST_RUN_GRACE_MS: i32 = 10_000;
+
+/// Calls `listener` whenever the worker's WebGPU device is lost.
+pub(crate) fn on_device_lost(listener: impl Fn(DeviceLost) + 'static) {
+    DEVICE_LOST_LISTENER.with(|l| *l.borrow_mut() = Some(Box::new(listener)));
 }
 
 /// Whether the page is cross-origin isolated, which shared memory, and so threads, need.
@@ -211,6 +232,7 @@ fn ensure() -> Result<(), String> {
             preference: None,
             threaded,
             started: false,
+            device_lost: false,
         });
     });
     // A new worker (a replacement, or the other engine) gets the user's files again.
@@ -295,6 +317,7 @@ fn dispatch(event: Event) {
                 let _ = tx.send((result, wasm_memory_bytes));
             }
         }
+        Event::DeviceLost { lost } => device_lost(lost),
         Event::Crashed { message } => lost(format!(
             "the compute engine stopped because of a bug: {message}"
         )),
@@ -316,6 +339,59 @@ fn dispatch(event: Event) {
                 }
             });
         }
+    }
+}
+
+/// The worker's WebGPU device is gone: the listener hears it, and a run still going after
+/// [`LOST_RUN_GRACE_MS`] is stopped with the worker.
+fn device_lost(what: DeviceLost) {
+    let watch = ENGINE.with(|e| {
+        let mut engine = e.borrow_mut();
+        let engine = engine.as_mut()?;
+        engine.device_lost = true;
+        engine
+            .run
+            .as_ref()
+            .map(|(run, _)| (engine.generation, *run))
+    });
+    if let Some((generation, run)) = watch {
+        let reason = crate::present::backend::device_lost_run(&what);
+        let check = Closure::once_into_js(move || {
+            let stuck = ENGINE.with(|e| {
+                e.borrow().as_ref().is_some_and(|e| {
+                    e.generation == generation && e.run.as_ref().is_some_and(|(r, _)| *r == run)
+                })
+            });
+            if stuck {
+                lost(reason);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                check.unchecked_ref(),
+                LOST_RUN_GRACE_MS,
+            );
+        }
+    }
+    DEVICE_LOST_LISTENER.with(|l| {
+        if let Some(listener) = l.borrow().as_ref() {
+            listener(what);
+        }
+    });
+}
+
+/// Stops a worker whose WebGPU device was lost, unless it is running something, so that
+/// the next start gets a new one.
+fn replace_if_device_lost() {
+    let old = ENGINE.with(|e| {
+        let mut engine = e.borrow_mut();
+        match engine.as_ref() {
+            Some(e) if e.device_lost && e.run.is_none() && e.bench.is_none() => engine.take(),
+            _ => None,
+        }
+    });
+    if let Some(old) = old {
+        retire(old);
     }
 }
 
@@ -426,6 +502,9 @@ fn post(command: &Command, extra: &[(&str, JsValue)]) -> Result<(), String> {
 /// single-threaded engine's own start, the threaded engine takes over the CPU.
 pub(crate) async fn start(preference: BackendPreference) -> Result<EngineStatus, String> {
     let cpu = BackendPreference::Only(BackendKind::Cpu);
+    if preference.wants_webgpu() {
+        replace_if_device_lost();
+    }
     let page_fallback = if !threads_possible() {
         None
     } else if preference.wants_webgpu() {

@@ -149,6 +149,7 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                         Event::Ready
                         | Event::Started(_)
                         | Event::Bench { .. }
+                        | Event::DeviceLost { .. }
                         | Event::Crashed { .. } => {}
                     }
                     if now - saved >= SAVE_EVERY_MS {

@@ -5,12 +5,15 @@
 //! with the reason when WebGPU is missing, fails to start or computes wrongly, and runs the
 //! engine's autodiff probe on whatever it chose. Burn's wgpu runtime starts at most once per
 //! page: the started device is cached and cloned; a failed start is not cached, so a later
-//! switch back to WebGPU tries again.
+//! switch back to WebGPU tries again. A started WebGPU device that is lost later (a driver
+//! reset, the GPU process restarting, `GPUDevice.destroy()`) is recorded ([`device_lost`])
+//! and told to the listener [`on_device_lost`] sets; it cannot be restarted in the same
+//! worker, so the page starts a new worker for WebGPU again.
 
 use std::rc::Rc;
 
 use bioplay_engine::Device;
-use bioplay_engine::device::{self, BackendKind};
+use bioplay_engine::device::{self, BackendKind, DeviceLost};
 use bioplay_engine::probe::{self, ProbeError};
 use futures::lock::Mutex;
 
@@ -70,18 +73,54 @@ impl Startup {
 
 thread_local! {
     static GPU: Rc<Mutex<Option<(Device, AdapterInfo)>>> = Rc::new(Mutex::new(None));
+    /// The started WebGPU device's loss, once it happened.
+    static LOST: std::cell::RefCell<Option<DeviceLost>> = const { std::cell::RefCell::new(None) };
+    /// Told of a loss as it happens.
+    static LOST_LISTENER: std::cell::RefCell<Option<LostListener>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Who hears of a lost device.
+type LostListener = Box<dyn Fn(&DeviceLost)>;
+
+/// Whether the started WebGPU device has been lost, and how.
+pub fn device_lost() -> Option<DeviceLost> {
+    LOST.with(|l| l.borrow().clone())
+}
+
+/// Calls `listener` when the started WebGPU device is lost (the worker tells the page).
+pub fn on_device_lost(listener: impl Fn(&DeviceLost) + 'static) {
+    LOST_LISTENER.with(|l| *l.borrow_mut() = Some(Box::new(listener)));
+}
+
+/// Records a loss and tells the listener. wgpu calls this from the device's `lost`
+/// promise, on this thread (WebGPU objects never leave it).
+#[cfg(not(target_feature = "atomics"))]
+fn record_loss(lost: DeviceLost) {
+    LOST.with(|l| *l.borrow_mut() = Some(lost.clone()));
+    LOST_LISTENER.with(|l| {
+        if let Some(listener) = l.borrow().as_ref() {
+            listener(&lost);
+        }
+    });
 }
 
 /// The WebGPU device, started on first use and cached for the page's lifetime.
 #[cfg(not(target_feature = "atomics"))]
 pub async fn webgpu_device() -> Result<(Device, AdapterInfo), Fallback> {
+    if let Some(lost) = device_lost() {
+        // Burn registers its wgpu runtime once per worker: a new worker starts WebGPU again.
+        return Err(Fallback::StartFailed(format!(
+            "{lost}; a new engine is needed to start it again"
+        )));
+    }
     let cell = GPU.with(Rc::clone);
     let mut cached = cell.lock().await;
     if let Some(started) = cached.as_ref() {
         return Ok(started.clone());
     }
     let adapter = webgpu::detect().await?;
-    let device = device::init_webgpu()
+    let device = device::init_webgpu_watched(record_loss)
         .await
         .map_err(|e| Fallback::StartFailed(e.message))?
         .autodiff();

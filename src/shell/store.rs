@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use bioplay_engine::device::DeviceLost;
 use bioplay_engine::experiment::LivePoint;
 use leptos::prelude::*;
 
@@ -120,6 +121,9 @@ pub(crate) struct Store {
     pub notices: RwSignal<BTreeMap<String, Notice>>,
     /// Why runs or forms could not be kept, if they could not.
     pub storage_problem: RwSignal<Option<String>>,
+    /// The WebGPU device the engine ran on was lost, and the user has not yet chosen to
+    /// start WebGPU again or to use the CPU (no run starts meanwhile).
+    pub device_lost: RwSignal<Option<DeviceLost>>,
 }
 
 impl Store {
@@ -153,6 +157,7 @@ impl Store {
             live: RwSignal::new(Vec::new()),
             notices: RwSignal::new(BTreeMap::new()),
             storage_problem: RwSignal::new(None),
+            device_lost: RwSignal::new(None),
         };
         run_storage::start(store);
         store

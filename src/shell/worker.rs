@@ -4,13 +4,15 @@
 //! Nothing here draws: the page's thread only receives events. Training still runs in
 //! bounded chunks (about [`CHUNK_TARGET_MS`]) with a turn of the worker's event loop
 //! between them, so pause, resume and cancel from the page take effect within a chunk.
-//! A panic becomes an [`Event::Crashed`] for the page before the worker stops.
+//! A panic becomes an [`Event::Crashed`] for the page before the worker stops. A lost
+//! WebGPU device becomes an [`Event::DeviceLost`], and the run it stops fails naming it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bioplay_engine::bench::{BenchResult, Workload};
 use bioplay_engine::data::{Dataset, Shipped};
+use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::{
     self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
 };
@@ -19,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use crate::present::backend::device_lost_run;
 use crate::present::history::{RunImage, slim};
 use crate::protocol::{Command, DataSource, Event, StopReason};
 use crate::shell::runtime::{self, Startup};
@@ -66,6 +69,7 @@ pub(crate) fn start_worker() {
             message: info.to_string(),
         });
     }));
+    runtime::on_device_lost(|lost| post(&Event::DeviceLost { lost: lost.clone() }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         handle(&event.data());
     });
@@ -224,6 +228,11 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
     };
     let outcome = experiment::run(&config, &data, &device, &mut host).await;
     host.flush_points();
+    let failed = matches!(&outcome, Err(e) if !matches!(e, RunError::Cancelled));
+    if failed && let Some(lost) = loss_behind_failure().await {
+        stop(StopReason::Failed(device_lost_run(&lost)));
+        return;
+    }
     match outcome {
         Ok(result) => {
             let images = images(&config, &data, &result);
@@ -236,6 +245,27 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
         Err(RunError::Cancelled) => stop(StopReason::Cancelled),
         Err(e) => stop(StopReason::Failed(e.to_string())),
     }
+}
+
+/// The WebGPU device's loss, if that is why a run failed. A lost device fails the run's
+/// next read-back at once, while the loss itself is told by a promise that settles a moment
+/// later: wait for it briefly, on WebGPU only.
+async fn loss_behind_failure() -> Option<bioplay_engine::device::DeviceLost> {
+    let on_webgpu = STARTED.with(|s| {
+        s.borrow()
+            .as_ref()
+            .is_some_and(|s| s.backend.kind == BackendKind::WebGpu)
+    });
+    if !on_webgpu {
+        return None;
+    }
+    for _ in 0..20 {
+        if let Some(lost) = runtime::device_lost() {
+            return Some(lost);
+        }
+        browser::sleep(25).await;
+    }
+    None
 }
 
 /// The engine's host in the worker: forwards progress and live points to the page.

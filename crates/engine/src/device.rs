@@ -80,19 +80,51 @@ pub struct GpuInitError {
     pub message: String,
 }
 
+/// The GPU device went away after it started (a driver reset, the GPU process restarting,
+/// or `GPUDevice.destroy()`), as wgpu reports it once. Every later operation on it fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{}: {message}", if *.destroyed { "the device was destroyed" } else { "the device was lost" })]
+pub struct DeviceLost {
+    /// Whether the device was destroyed on purpose (`destroy()`), rather than lost.
+    pub destroyed: bool,
+    /// The browser's or driver's own description.
+    pub message: String,
+}
+
 /// Starts Burn's wgpu runtime on the default adapter (in a browser: WebGPU).
 ///
 /// Burn's runtime can be initialised once per page or process; callers keep the returned
 /// device and clone it rather than calling this again.
 #[cfg(feature = "webgpu")]
 pub async fn init_webgpu() -> Result<Device, GpuInitError> {
+    init_webgpu_watched(|_| {}).await
+}
+
+/// [`init_webgpu`], and `on_lost` is called once if the device is lost later.
+///
+/// A lost device cannot be restarted in the same runtime (Burn registers its runtime once
+/// per process): the browser shell starts a new worker instead.
+#[cfg(feature = "webgpu")]
+pub async fn init_webgpu_watched(
+    on_lost: impl Fn(DeviceLost) + Send + 'static,
+) -> Result<Device, GpuInitError> {
+    use burn::tensor::wgpu::wgpu::DeviceLostReason;
     crate::static_init::ensure();
-    Device::wgpu_options()
-        .init_async()
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
         .await
         .map_err(|e| GpuInitError {
             message: e.to_string(),
-        })
+        })?;
+    setup
+        .device
+        .set_device_lost_callback(move |reason, message| {
+            on_lost(DeviceLost {
+                destroyed: reason == DeviceLostReason::Destroyed,
+                message,
+            })
+        });
+    Ok(device)
 }
 
 #[cfg(test)]
@@ -117,5 +149,22 @@ mod tests {
     fn serde_uses_the_ids() {
         let json = serde_json::to_string(&BackendKind::WebGpu).unwrap();
         assert_eq!(json, "\"webgpu\"");
+    }
+
+    #[test]
+    fn device_loss_says_which_kind() {
+        let lost = DeviceLost {
+            destroyed: true,
+            message: "Device was destroyed.".into(),
+        };
+        assert_eq!(
+            lost.to_string(),
+            "the device was destroyed: Device was destroyed."
+        );
+        let lost = DeviceLost {
+            destroyed: false,
+            message: "GPU process exited".into(),
+        };
+        assert_eq!(lost.to_string(), "the device was lost: GPU process exited");
     }
 }

@@ -8,6 +8,9 @@ use super::*;
 pub(super) fn RunControls(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
     let store = use_store();
     let ready = move || {
+        if store.device_lost.with(Option::is_some) {
+            return None;
+        }
         startup
             .get()
             .and_then(Result::ok)
@@ -39,6 +42,8 @@ pub(super) fn RunControls(tab: Tab, startup: LocalResource<EngineStart>) -> impl
     let why_not = move || {
         if busy() {
             Some("A run is in progress.")
+        } else if store.device_lost.with(Option::is_some) {
+            Some("The WebGPU device was lost: start WebGPU again or use the CPU (top of the page).")
         } else if ready().is_none() {
             Some("Waiting for the compute backend.")
         } else if !valid() {
