@@ -40,10 +40,12 @@ test-browser:
 	$(ENV) wasm-pack test --headless --chrome --chromedriver "$$(command -v chromedriver)" \
 		--mode no-install --release . --locked
 
-## dist: release build into dist/, working from any sub-path of a static host
+## dist: release build into dist/, working from any sub-path of a static host; prints
+## every file's size raw, gzipped and brotli'd, and fails over the 20 MiB per-file budget
 dist:
 	$(ENV) trunk build --release --locked --public-url ./ --dist dist
 	$(ENV) scripts/optimize-wasm.sh dist
+	$(ENV) node scripts/dist-finish.mjs dist
 
 ## reproduce: the reference suite (each claim, our number, the paper's, whether it held)
 reproduce: bootstrap

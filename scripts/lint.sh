@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make lint`: formatting and clippy (warnings are errors), natively and for wasm32, where
-# the browser shell is the only code that compiles. Quick when nothing changed.
+# the browser shell is the only code that compiles, and the CI workflow files against
+# GitHub's schema. Quick when nothing changed.
 #
 # The toolchain that builds the app (scripts/env.sh) may be Debian's, which ships neither
 # rustfmt nor clippy (the offline route of scripts/bootstrap.sh). Then formatting and the
@@ -50,4 +51,13 @@ else
     fi
     rm -f "$log"
 fi
+
+# The GitHub Actions workflows cannot run here: check them against GitHub's workflow schema
+# (action-validator, pinned in tests/e2e/package.json, which bootstrap.sh installs).
+echo "lint: workflow files (action-validator)"
+validator="$root/tests/e2e/node_modules/.bin/action-validator"
+[ -x "$validator" ] || { echo "lint: $validator missing (run scripts/bootstrap.sh)" >&2; exit 1; }
+for workflow in "$root"/.github/workflows/*.yml; do
+    "$validator" "$workflow" || { echo "lint: $workflow does not validate (above)" >&2; exit 1; }
+done
 echo "lint: clean"

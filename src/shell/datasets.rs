@@ -20,7 +20,11 @@ pub(crate) async fn shipped(which: Shipped) -> Result<Rc<Dataset>, String> {
     if let Some(data) = SHIPPED.with(|s| s.borrow().get(&which).cloned()) {
         return Ok(data);
     }
-    let images = browser::fetch_bytes(&format!("data/{}", which.images_file())).await?;
+    // Parts of one gzipped file (`Shipped::images_files`): end to end they are the file.
+    let mut images = Vec::new();
+    for part in which.images_files() {
+        images.extend(browser::fetch_bytes(&format!("data/{part}")).await?);
+    }
     let labels = browser::fetch_bytes(&format!("data/{}", which.labels_file())).await?;
     let data = Rc::new(
         which

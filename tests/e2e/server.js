@@ -60,6 +60,11 @@ export async function serve(dir, { prefix = "/demo/bioplay/", breakWasm = false,
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // Open keep-alive connections are closed too: after this, the site is unreachable.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -28,11 +28,17 @@ impl Shipped {
         }
     }
 
-    /// The images file, relative to the data directory.
-    pub fn images_file(self) -> &'static str {
+    /// The images file's parts, relative to the data directory, in order. A part is a
+    /// gzip member of the whole IDX file, so the parts' bytes put end to end are one valid
+    /// (multi-member) gzipped IDX file: Fashion-MNIST's 29 MiB is split in two so that no
+    /// file of the static site is over the 20 MiB budget (README, Deploy).
+    pub fn images_files(self) -> &'static [&'static str] {
         match self {
-            Shipped::Mnist => "mnist-images.idx.gz",
-            Shipped::FashionMnist => "fashion-mnist-images.idx.gz",
+            Shipped::Mnist => &["mnist-images.idx.gz"],
+            Shipped::FashionMnist => &[
+                "fashion-mnist-images.part1.idx.gz",
+                "fashion-mnist-images.part2.idx.gz",
+            ],
         }
     }
 
@@ -64,7 +70,11 @@ impl Shipped {
                 message: e.to_string(),
             })
         };
-        self.from_bytes(&read(self.images_file())?, &read(self.labels_file())?)
+        let mut images = Vec::new();
+        for part in self.images_files() {
+            images.extend(read(part)?);
+        }
+        self.from_bytes(&images, &read(self.labels_file())?)
     }
 }
 
