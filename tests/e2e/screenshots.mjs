@@ -51,6 +51,11 @@ try {
       }
     }
     await page.locator('[data-testid="link-restored"] button').click().catch(() => {});
+    // A window as tall as the page: the Run bar, which sticks to the bottom of the window
+    // while the settings scroll, then rests at the end of the settings as after a scroll.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1280, height });
+    await page.waitForTimeout(300);
     await page.screenshot({ path: `${OUT}${tab}.png`, fullPage: true });
     await close();
   }

@@ -146,6 +146,36 @@ describe("with WebGPU (SwiftShader)", () => {
     await close();
   });
 
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    test(`the settings show every field without a scroll box of their own, Run in reach, at ${width} px`, async () => {
+      const { page, errors, close } = await openPage(browser, { width, height });
+      await page.goto(server.url + "#/continual");
+      await waitForStartup(page);
+      const settings = page.locator('[data-testid="panel-continual"] .settings');
+      const box = await settings.evaluate((el) => ({
+        overflow: getComputedStyle(el).overflowY,
+        hidden: el.scrollHeight - el.clientHeight,
+        fields: el.querySelectorAll("[data-testid^='field-']").length,
+      }));
+      assert.equal(box.overflow, "visible", "no scroll box");
+      assert.ok(box.hidden <= 1, `${box.hidden}px of the settings hidden in their own box`);
+      assert.ok(box.fields >= 10, `${box.fields} fields`);
+      // The form is taller than the window, yet with its top in view, Run is on screen too.
+      await settings.evaluate((el) => el.scrollIntoView());
+      const run = await page.locator('[data-testid="panel-continual"] [data-testid="run"]').boundingBox();
+      assert.ok(run.y >= 0 && run.y + run.height <= height, `Run at y=${run.y} in a ${height}px window`);
+      await page.mouse.wheel(0, 600);
+      await page.waitForTimeout(200);
+      const scrolled = await page.locator('[data-testid="panel-continual"] [data-testid="run"]').boundingBox();
+      assert.ok(scrolled.y >= 0 && scrolled.y + scrolled.height <= height, `Run still on screen after a scroll (y=${scrolled.y})`);
+      assert.deepEqual(errors, []);
+      await close();
+    });
+  }
+
   test("looks finished on a phone-width screen", async () => {
     const { page, errors, close } = await openPage(browser, { width: 390, height: 844 });
     await page.goto(server.url + "#/prune");
