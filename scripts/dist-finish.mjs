@@ -24,35 +24,40 @@ if (!dist) {
 }
 const cacheDir = join(process.env.BIOPLAY_CACHE || join(homedir(), ".cache", "bioplay"), "precompressed");
 
-/** Every file under `dir`, as paths relative to `dist`, without precompressed siblings. */
-function files(dir = dist) {
+/** Precompressed siblings this script writes (the datasets' `.idx.gz` are files of the site). */
+const sibling = (f) => /\.(br|gz)$/.test(f) && !f.endsWith(".idx.gz");
+
+/** Every file under `dir`, as paths relative to `dist`, sorted. */
+function walk(dir = dist) {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [relative(dist, join(dir, e.name))]))
-    .filter((f) => !/\.(br|gz)$/.test(f) || f.endsWith(".idx.gz"))
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [relative(dist, join(dir, e.name))]))
     .sort();
 }
 
 // Earlier siblings go first: they are rewritten from the files as they are now.
-for (const f of readdirSync(dist, { recursive: true })) {
-  const path = join(dist, String(f));
-  if (/\.(br|gz)$/.test(path) && !path.endsWith(".idx.gz") && statSync(path).isFile()) unlinkSync(path);
-}
+for (const f of walk()) if (sibling(f)) unlinkSync(join(dist, f));
+const files = walk();
 
 // 1. The service worker: a hash of every other file, and their list.
 const sw = join(dist, "coi-sw.js");
-const assets = files().filter((f) => f !== "coi-sw.js" && !f.endsWith(".md") && f !== "_headers" && !f.endsWith("SHA256SUMS"));
+const assets = files.filter((f) => f !== "coi-sw.js" && !f.endsWith(".md") && f !== "_headers" && !f.endsWith("SHA256SUMS"));
 const hash = createHash("sha256");
 for (const f of assets) hash.update(f).update(readFileSync(join(dist, f)));
 const version = hash.digest("hex").slice(0, 16);
 const source = readFileSync(sw, "utf8");
-const written = source
-  .replace(/^const VERSION = .*;$/m, `const VERSION = ${JSON.stringify(version)};`)
-  .replace(/^const ASSETS = .*;$/m, `const ASSETS = ${JSON.stringify(["./", ...assets.map((f) => f.split("\\").join("/"))])};`);
-if (written === source && !source.includes(version)) {
+const VERSION_LINE = /^const VERSION = .*;$/m;
+const ASSETS_LINE = /^const ASSETS = .*;$/m;
+if (!VERSION_LINE.test(source) || !ASSETS_LINE.test(source)) {
   console.error("dist-finish: coi-sw.js has no `const VERSION = …;` / `const ASSETS = …;` lines to fill in");
   process.exit(1);
 }
-writeFileSync(sw, written);
+const urls = ["./", ...assets.map((f) => f.split("\\").join("/"))];
+writeFileSync(
+  sw,
+  source
+    .replace(VERSION_LINE, `const VERSION = ${JSON.stringify(version)};`)
+    .replace(ASSETS_LINE, `const ASSETS = ${JSON.stringify(urls)};`),
+);
 
 // 2. Precompressed siblings.
 mkdirSync(cacheDir, { recursive: true });
@@ -67,7 +72,7 @@ function brotli(bytes) {
 }
 const rows = [];
 const started = Date.now();
-for (const f of files()) {
+for (const f of files) {
   const path = join(dist, f);
   const bytes = readFileSync(path);
   const row = { f, raw: bytes.length, gz: null, br: null };

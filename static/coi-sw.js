@@ -27,7 +27,7 @@ self.addEventListener("install", () => self.skipWaiting());
 // at install: installing must not wait for the download (the isolation reload would come
 // late, perhaps during a run). One file that cannot be fetched does not stop the others;
 // a worker stopped half-way goes on from where it was at its next request.
-let storing = null;
+let storeStarted = false;
 async function storeAll() {
   const cache = await caches.open(CACHE);
   const stored = new Set((await cache.keys()).map((r) => r.url));
@@ -66,14 +66,14 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   // Chrome's devtools ask for cached cross-origin resources this way; answering breaks them.
   if (request.cache === "only-if-cached" && request.mode !== "same-origin") return;
-  const stored = request.method === "GET" && new URL(request.url).origin === self.location.origin;
-  if (storing === null && ASSETS.length > 0) {
-    storing = storeAll().finally(() => (storing = undefined));
-    event.waitUntil(storing);
+  if (!storeStarted && ASSETS.length > 0) {
+    storeStarted = true;
+    event.waitUntil(storeAll());
   }
+  const ours = request.method === "GET" && new URL(request.url).origin === self.location.origin;
   event.respondWith(
     fetch(request)
-      .catch((error) => (stored ? fromCache(request) : Promise.reject(error)))
+      .catch((error) => (ours ? fromCache(request) : Promise.reject(error)))
       .then(isolate),
   );
 });

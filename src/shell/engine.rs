@@ -356,7 +356,8 @@ fn device_lost(what: DeviceLost) {
     });
     if let Some((generation, run)) = watch {
         let reason = crate::present::backend::device_lost_run(&what);
-        let check = Closure::once_into_js(move || {
+        wasm_bindgen_futures::spawn_local(async move {
+            crate::shell::browser::sleep(LOST_RUN_GRACE_MS).await;
             let stuck = ENGINE.with(|e| {
                 e.borrow().as_ref().is_some_and(|e| {
                     e.generation == generation && e.run.as_ref().is_some_and(|(r, _)| *r == run)
@@ -366,12 +367,6 @@ fn device_lost(what: DeviceLost) {
                 lost(reason);
             }
         });
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                check.unchecked_ref(),
-                LOST_RUN_GRACE_MS,
-            );
-        }
     }
     DEVICE_LOST_LISTENER.with(|l| {
         if let Some(listener) = l.borrow().as_ref() {

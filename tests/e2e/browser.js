@@ -45,6 +45,18 @@ export async function openPage(browser, { width = 1280, height = 800, serviceWor
   return { page, errors, close: () => context.close() };
 }
 
+/**
+ * Runs `code` in the single-threaded engine worker before its module loads (prepended to
+ * the worker's loader script), for tests that must reach into the worker: the app never
+ * sees it.
+ */
+export async function prependToEngineWorker(page, code) {
+  await page.route("**/bioplay-worker_loader.js", async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: code + (await response.text()) });
+  });
+}
+
 /** Waits until the status line leaves "starting"; returns its state and texts. */
 export async function waitForStartup(page, timeout = 240_000) {
   const status = page.locator('[data-testid="probe-status"]:not([data-state="starting"])');

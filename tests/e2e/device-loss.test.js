@@ -6,14 +6,14 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { launch, openPage, screenshot, waitForStartup } from "./browser.js";
+import { launch, openPage, prependToEngineWorker, screenshot, waitForStartup } from "./browser.js";
 import { link } from "./links.js";
 import { serve } from "./server.js";
 
 const DIST = new URL("../../dist/", import.meta.url).pathname;
 
-// Prepended to the engine worker's script: keeps every GPUDevice the worker asks for, so
-// the test can destroy it. The app itself never sees this.
+// Run in the engine worker before its module (prependToEngineWorker): keeps every
+// GPUDevice the worker asks for, so the test can destroy it.
 const KEEP_DEVICES = `(() => {
   const request = GPUAdapter.prototype.requestDevice;
   self.__devices = [];
@@ -61,10 +61,7 @@ async function setFields(panel, values) {
 
 test("a WebGPU device lost mid-run: the run says so and keeps its curves; WebGPU and the CPU start again without a reload", async () => {
   const { page, errors, close } = await openPage(browser);
-  await page.route("**/bioplay-worker_loader.js", async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, body: KEEP_DEVICES + (await response.text()) });
-  });
+  await prependToEngineWorker(page, KEEP_DEVICES);
   await page.goto(server.url + link("train", LONG));
   const status = await waitForStartup(page);
   assert.equal(status.kind, "WebGPU", status.text);

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { launch, openPage, waitForStartup } from "./browser.js";
+import { launch, openPage, prependToEngineWorker, waitForStartup } from "./browser.js";
 import { link } from "./links.js";
 import { serve } from "./server.js";
 
@@ -14,8 +14,8 @@ const DIST = new URL("../../dist/", import.meta.url).pathname;
 const WARM_UP = 0.2;
 const FLAT = 0.1;
 
-// Prepended to the engine worker's script: keeps the wasm instance's memory where the test
-// can read its size. The app itself never sees this.
+// Run in the engine worker before its module (prependToEngineWorker): keeps the wasm
+// instance's memory where the test can read its size.
 const KEEP_MEMORY = `(() => {
   const keep = (result) => {
     const instance = result.instance || result;
@@ -66,10 +66,7 @@ for (const { label, webgpu, query, steps, values } of RUNS) {
 
     test(`${steps} steps: wasm memory, renderer and GPU process memory stay flat after warm-up`, async () => {
       const { page, errors, close } = await openPage(browser);
-      await page.route("**/bioplay-worker_loader.js", async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response, body: KEEP_MEMORY + (await response.text()) });
-      });
+      await prependToEngineWorker(page, KEEP_MEMORY);
       await page.goto(server.url + query + link("train", values));
       const status = await waitForStartup(page);
       assert.equal(status.kind, label, status.text);
