@@ -128,10 +128,25 @@ pub fn App() -> impl IntoView {
     let (preference, set_preference) = signal(initial.preference);
     let (pref_problem, set_pref_problem) = signal(initial.problem);
 
-    let startup = LocalResource::new(move || {
-        let preference = preference.get();
-        async move { engine::start(preference).await }
-    });
+    // The started engine, or `None` while one starts: at first, after a switch and after a
+    // restart, so that nothing shows or uses the previous backend meanwhile (a resource
+    // would keep its old value until the new one is in). A start that a newer one
+    // overtook is dropped.
+    let startup = RwSignal::new(None::<EngineStart>);
+    let starts = StoredValue::new(0u32);
+    let start = move |preference: BackendPreference| {
+        startup.set(None);
+        let this = starts.get_value().wrapping_add(1);
+        starts.set_value(this);
+        leptos::task::spawn_local(async move {
+            let started = engine::start(preference).await;
+            if starts.get_value() == this {
+                startup.set(Some(started));
+            }
+        });
+    };
+    Effect::new(move |_| start(preference.get()));
+    let startup = startup.read_only();
 
     let store = Store::load();
     provide_context(store);
@@ -170,7 +185,7 @@ pub fn App() -> impl IntoView {
     // After a lost device: the same preference, in a new worker (`engine::start`).
     let restart = move || {
         store.device_lost.set(None);
-        startup.refetch();
+        start(preference.get_untracked());
     };
     let use_cpu = move || choose(BackendPreference::Only(BackendKind::Cpu));
 
@@ -292,7 +307,7 @@ fn BackendSwitch(
 /// WebGPU device is lost, what happened and the two ways on.
 #[component]
 fn StatusLine(
-    startup: LocalResource<EngineStart>,
+    startup: ReadSignal<Option<EngineStart>>,
     restart: impl Fn() + Copy + Send + Sync + 'static,
     use_cpu: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {

@@ -5,7 +5,7 @@ use super::*;
 
 /// Run, share and reset.
 #[component]
-pub(super) fn RunControls(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
+pub(super) fn RunControls(tab: Tab, startup: ReadSignal<Option<EngineStart>>) -> impl IntoView {
     let store = use_store();
     let ready = move || {
         if store.device_lost.with(Option::is_some) {

@@ -39,7 +39,7 @@ use settings::*;
 
 /// A whole panel.
 #[component]
-pub(crate) fn ExperimentPanel(tab: Tab, startup: LocalResource<EngineStart>) -> impl IntoView {
+pub(crate) fn ExperimentPanel(tab: Tab, startup: ReadSignal<Option<EngineStart>>) -> impl IntoView {
     let store = use_store();
     let notice = move || store.notices.with(|n| n.get(tab.id()).cloned());
     view! {
