@@ -11,6 +11,7 @@
 use bioplay_engine::bench::{BenchResult, Workload};
 use bioplay_engine::data::Shipped;
 use bioplay_engine::device::{BackendKind, DeviceLost};
+use bioplay_engine::experiment::noise::NoiseSpec;
 use bioplay_engine::experiment::{ExperimentConfig, ExperimentResult, LivePoint, Progress};
 use bioplay_engine::probe::ProbeReport;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,15 @@ pub enum Command {
         config: Box<ExperimentConfig>,
         /// Its data.
         data: DataSource,
+    },
+    /// Test a saved network (the file's bytes ride in the envelope as `model`) on its
+    /// dataset's test split, clean and at each level of `noise`; answered by
+    /// [`Event::ModelTested`].
+    TestModel {
+        /// The page's number for this request.
+        request: u64,
+        /// The noise levels to test at (the Noise panel's), if any.
+        noise: Option<NoiseSpec>,
     },
     /// Hold the run at its next chunk.
     Pause,
@@ -103,6 +113,19 @@ pub enum Event {
         /// Images kept with it (first-layer weights and masks of a pruned MLP).
         images: Vec<RunImage>,
     },
+    /// The trained network of a Train run, sent before its [`Event::Finished`]; the file's
+    /// bytes (`experiment::model_file`) ride in the envelope as `model`.
+    Model {
+        /// The run.
+        run: u64,
+    },
+    /// What a [`Command::TestModel`] measured, or why the file was refused.
+    ModelTested {
+        /// The request.
+        request: u64,
+        /// The measurement.
+        outcome: Result<ModelTest, String>,
+    },
     /// A run stopped before the end.
     Stopped {
         /// The run.
@@ -130,6 +153,27 @@ pub enum Event {
         /// What went wrong.
         message: String,
     },
+}
+
+/// A saved network tested again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelTest {
+    /// What it is ("MLP 300-100, Adam 0.001, batch 64, 2 ep").
+    pub model: String,
+    /// The dataset it was tested on.
+    pub dataset: String,
+    /// Test accuracy, clean.
+    pub accuracy: f64,
+    /// Correct and all test samples.
+    pub correct: usize,
+    /// See `correct`.
+    pub total: usize,
+    /// The accuracy recorded in the file when it was saved.
+    pub saved_accuracy: Option<f64>,
+    /// The noise's name ("Gaussian sigma"), if levels were tested.
+    pub noise: Option<String>,
+    /// Accuracy at each noise level: `(level, accuracy)`.
+    pub levels: Vec<(f64, f64)>,
 }
 
 /// Why a run stopped early.
@@ -215,10 +259,12 @@ impl Event {
             Event::Progress { run, .. }
             | Event::Live { run, .. }
             | Event::Finished { run, .. }
+            | Event::Model { run }
             | Event::Stopped { run, .. } => Some(*run),
             Event::Ready
             | Event::Started(_)
             | Event::Bench { .. }
+            | Event::ModelTested { .. }
             | Event::DeviceLost { .. }
             | Event::Crashed { .. } => None,
         }

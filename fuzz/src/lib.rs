@@ -107,7 +107,10 @@ pub fn run_file(data: &[u8]) {
         for chart in views::result_charts(&run, &[&run]) {
             let _ = render_svg(&chart, 640.0, 360.0);
         }
-        if let Some(heatmap) = views::continual_heatmap(&run) {
+        for heatmap in views::continual_heatmap(&run)
+            .into_iter()
+            .chain(views::confusion_heatmap(&run))
+        {
             let _ = render_heatmap_svg(&heatmap, 640.0, 360.0);
         }
         let _ = views::tables(&run, &[&run]);

@@ -19,6 +19,7 @@ use bioplay_engine::bench::BenchResult;
 #[cfg(feature = "bench")]
 use bioplay_engine::bench::Workload;
 use bioplay_engine::device::{BackendKind, DeviceLost};
+use bioplay_engine::experiment::noise::NoiseSpec;
 use futures::channel::{mpsc, oneshot};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -27,7 +28,7 @@ use web_sys::{MessageEvent, Worker};
 
 use crate::present::backend::{Fallback, OneThread};
 use crate::present::prefs::BackendPreference;
-use crate::protocol::{Command, EngineStatus, Event, StopReason};
+use crate::protocol::{Command, EngineStatus, Event, ModelTest, StopReason};
 use crate::shell::browser::js_error;
 use crate::shell::envelope;
 
@@ -61,6 +62,9 @@ struct Engine {
     /// A benchmark in progress and who waits for its answer (what [`Event::Bench`]
     /// carries).
     bench: Option<oneshot::Sender<BenchAnswer>>,
+    /// A saved network being tested and who waits for the answer
+    /// ([`Event::ModelTested`]).
+    model_test: Option<(u64, oneshot::Sender<Result<ModelTest, String>>)>,
     /// The preference last asked for, to start a replacement worker with.
     preference: Option<BackendPreference>,
     /// Whether this is the threaded engine.
@@ -101,6 +105,10 @@ thread_local! {
     static CUSTOM_DATA: RefCell<Option<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(None) };
     /// Told when the worker's WebGPU device is lost (the app's status line).
     static DEVICE_LOST_LISTENER: RefCell<Option<LostListener>> = const { RefCell::new(None) };
+    /// The trained network's file of the last run that sent one ([`Event::Model`]).
+    static MODEL: RefCell<Option<(u64, Vec<u8>)>> = const { RefCell::new(None) };
+    /// The number of the last [`Command::TestModel`].
+    static NEXT_REQUEST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Who hears of a lost WebGPU device.
@@ -189,6 +197,11 @@ fn ensure() -> Result<(), String> {
             return;
         }
         match Event::from_json(&envelope::message(&event.data())) {
+            Ok(Event::Model { run }) => {
+                let bytes = envelope::bytes(&event.data(), "model");
+                MODEL.with(|m| *m.borrow_mut() = Some((run, bytes)));
+                dispatch(Event::Model { run });
+            }
             Ok(event) => dispatch(event),
             Err(e) => lost(e.to_string()),
         }
@@ -229,6 +242,7 @@ fn ensure() -> Result<(), String> {
             starts: Vec::new(),
             run: None,
             bench: None,
+            model_test: None,
             preference: None,
             threaded,
             started: false,
@@ -315,6 +329,19 @@ fn dispatch(event: Event) {
             let waiting = ENGINE.with(|e| e.borrow_mut().as_mut().and_then(|e| e.bench.take()));
             if let Some(tx) = waiting {
                 let _ = tx.send((result, wasm_memory_bytes));
+            }
+        }
+        Event::ModelTested { request, outcome } => {
+            let waiting = ENGINE.with(|e| {
+                let mut engine = e.borrow_mut();
+                let engine = engine.as_mut()?;
+                match &engine.model_test {
+                    Some((asked, _)) if *asked == request => engine.model_test.take(),
+                    _ => None,
+                }
+            });
+            if let Some((_, tx)) = waiting {
+                let _ = tx.send(outcome);
             }
         }
         Event::DeviceLost { lost } => device_lost(lost),
@@ -571,6 +598,43 @@ pub(crate) async fn bench(workload: Workload, steps: usize) -> Result<BenchAnswe
     post(&Command::Bench { workload, steps }, &[])?;
     rx.await
         .map_err(|_| "the compute engine stopped during the benchmark".to_owned())
+}
+
+/// The trained network's file the worker sent for run `run` (an [`Event::Model`] just
+/// received), taken.
+pub(crate) fn take_model(run: u64) -> Option<Vec<u8>> {
+    MODEL.with(|m| {
+        let mut kept = m.borrow_mut();
+        match kept.as_ref() {
+            Some((of, _)) if *of == run => kept.take().map(|(_, bytes)| bytes),
+            _ => None,
+        }
+    })
+}
+
+/// Tests a saved network in the worker, clean and at the levels of `noise`: the worker's
+/// [`Event::ModelTested`] answer (a refused file's reason as the error).
+pub(crate) async fn test_model(
+    bytes: &[u8],
+    noise: Option<NoiseSpec>,
+) -> Result<ModelTest, String> {
+    ensure()?;
+    let request = NEXT_REQUEST.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let (tx, rx) = oneshot::channel();
+    ENGINE.with(|e| {
+        if let Some(e) = e.borrow_mut().as_mut() {
+            e.model_test = Some((request, tx));
+        }
+    });
+    post(
+        &Command::TestModel { request, noise },
+        &[("model", Uint8Array::from(bytes).into())],
+    )?;
+    rx.await
+        .map_err(|_| "the compute engine stopped while testing the network".to_owned())?
 }
 
 /// Pauses, resumes or cancels the run in progress.

@@ -5,6 +5,7 @@
 //! chunk of training.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::ExperimentConfig;
@@ -146,9 +147,18 @@ pub(crate) async fn run(store: Store, launch: Launch) {
                             outcome = Err(reason);
                             break;
                         }
+                        Event::Model { run } => {
+                            if let Some(bytes) = engine::take_model(run) {
+                                let id = record.id.clone();
+                                store.models.update(|m| {
+                                    m.insert(id, Arc::from(bytes));
+                                });
+                            }
+                        }
                         Event::Ready
                         | Event::Started(_)
                         | Event::Bench { .. }
+                        | Event::ModelTested { .. }
                         | Event::DeviceLost { .. }
                         | Event::Crashed { .. } => {}
                     }

@@ -124,6 +124,9 @@ pub(crate) struct Store {
     /// The WebGPU device the engine ran on was lost, and the user has not yet chosen to
     /// start WebGPU again or to use the CPU (no run starts meanwhile).
     pub device_lost: RwSignal<Option<DeviceLost>>,
+    /// The trained networks of this session's Train runs (model files), by run id: kept in
+    /// memory only, for download.
+    pub models: RwSignal<BTreeMap<String, Arc<[u8]>>>,
 }
 
 impl Store {
@@ -158,6 +161,7 @@ impl Store {
             notices: RwSignal::new(BTreeMap::new()),
             storage_problem: RwSignal::new(None),
             device_lost: RwSignal::new(None),
+            models: RwSignal::new(BTreeMap::new()),
         };
         run_storage::start(store);
         store

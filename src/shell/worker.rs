@@ -13,6 +13,8 @@ use std::rc::Rc;
 use bioplay_engine::bench::{BenchResult, Workload};
 use bioplay_engine::data::{Dataset, Shipped};
 use bioplay_engine::device::BackendKind;
+use bioplay_engine::experiment::model_file::SavedModel;
+use bioplay_engine::experiment::noise::NoiseSpec;
 use bioplay_engine::experiment::{
     self, ExperimentConfig, ExperimentResult, Flow, Host, LivePoint, Progress, RunError, imp,
 };
@@ -23,7 +25,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::present::backend::device_lost_run;
 use crate::present::history::{RunImage, slim};
-use crate::protocol::{Command, DataSource, Event, StopReason};
+use crate::present::views::describe;
+use crate::protocol::{Command, DataSource, Event, ModelTest, StopReason};
 use crate::shell::runtime::{self, Startup};
 #[cfg(feature = "threads")]
 use crate::shell::threads;
@@ -58,6 +61,12 @@ fn scope() -> DedicatedWorkerGlobalScope {
 /// Sends `event` to the page.
 fn post(event: &Event) {
     let _ = scope().post_message(&envelope::wrap(event.to_json(), &[]));
+}
+
+/// Posts `event` with `bytes` beside it under `key`.
+fn post_bytes(event: &Event, key: &str, bytes: &[u8]) {
+    let array = js_sys::Uint8Array::from(bytes);
+    let _ = scope().post_message(&envelope::wrap(event.to_json(), &[(key, array.into())]));
 }
 
 /// The worker's entry point: listens for commands.
@@ -119,6 +128,13 @@ fn handle(data: &JsValue) {
             let _ = datasets::shipped(data).await;
         }),
         Command::Run { run, config, data } => spawn_local(run_one(run, *config, data)),
+        Command::TestModel { request, noise } => {
+            let bytes = envelope::bytes(data, "model");
+            spawn_local(async move {
+                let outcome = test_model(&bytes, noise.as_ref()).await;
+                post(&Event::ModelTested { request, outcome });
+            });
+        }
         Command::Pause => control.paused.set(true),
         Command::Resume => control.paused.set(false),
         Command::Cancel => control.cancel.set(true),
@@ -225,6 +241,7 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
         points: Vec::new(),
         ms_per_step: None,
         chunk: None,
+        model: None,
     };
     let outcome = experiment::run(&config, &data, &device, &mut host).await;
     host.flush_points();
@@ -235,6 +252,9 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
     }
     match outcome {
         Ok(result) => {
+            if let Some(bytes) = host.model.take() {
+                post_bytes(&Event::Model { run }, "model", &bytes);
+            }
             let images = images(&config, &data, &result);
             post(&Event::Finished {
                 run,
@@ -280,6 +300,8 @@ struct WorkerHost {
     ms_per_step: Option<f64>,
     /// When the current chunk began, and how many steps it has.
     chunk: Option<(f64, usize)>,
+    /// The trained network's file, for the page to offer as a download.
+    model: Option<Vec<u8>>,
 }
 
 impl WorkerHost {
@@ -293,7 +315,48 @@ impl WorkerHost {
     }
 }
 
+/// Tests a saved network on its dataset's test split (the shipped one its config names,
+/// or the user's own files), clean and at each level of `noise`.
+async fn test_model(bytes: &[u8], noise: Option<&NoiseSpec>) -> Result<ModelTest, String> {
+    let model = SavedModel::from_bytes(bytes).map_err(|e| e.to_string())?;
+    let Some(device) = started_device().await else {
+        return Err("the compute backend has not started".into());
+    };
+    let source = match model.config.data.dataset.shipped() {
+        Some(which) => DataSource::Shipped(which),
+        None => DataSource::Custom,
+    };
+    let data = dataset(source).await?;
+    let (clean, levels) = match noise {
+        Some(spec) => model.noise_sweep(&data, &device, spec).await,
+        None => model
+            .evaluate(&data, &device)
+            .await
+            .map(|e| (e, Vec::new())),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(ModelTest {
+        model: describe(&model.config),
+        dataset: data.name().to_owned(),
+        accuracy: clean.accuracy(),
+        correct: clean.correct,
+        total: clean.total,
+        saved_accuracy: model.test_accuracy,
+        noise: noise.map(|n| n.noise.level_name().to_owned()),
+        levels: levels.into_iter().map(|(l, e)| (l, e.accuracy())).collect(),
+    })
+}
+
 impl Host for WorkerHost {
+    fn wants_model(&self) -> bool {
+        true
+    }
+
+    fn trained(&mut self, model: SavedModel) {
+        // A network that cannot be written is simply not offered for download.
+        self.model = model.to_bytes().ok();
+    }
+
     fn report(&mut self, progress: &Progress) -> Flow {
         let now = browser::now_ms();
         if let Some((began, steps)) = self.chunk.take() {

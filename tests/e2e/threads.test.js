@@ -86,6 +86,33 @@ describe("engine threads", () => {
     }
   });
 
+  test("parts of a batch train on the pool's threads at once: the continual methods finish", async () => {
+    // Batch 128 on a pool of two: each step's batch is cut into two parts trained at
+    // once (crates/engine/src/train/shards.rs), so Burn's locks are contended; dendrites
+    // and k-WTA too. Before parking_lot's wasm parking was switched on, this panicked.
+    const { page, errors, close } = await openPage(browser);
+    const values = { train_samples: 512, test_samples: 100, hidden: "64", epochs: 1, batch: 128, tasks: 2 };
+    await page.goto(isolated.url + "?backend=cpu" + link("continual", values));
+    assert.equal((await waitForStartup(page)).kind, "CPU");
+    const shown = await threadsShown(page);
+    const panel = page.locator('[data-testid="panel-continual"]');
+    const run = panel.locator('[data-testid="run"]');
+    await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+    await run.click();
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="run-row"]:not([data-status="running"])').length >= 3 &&
+        !document.querySelector('[data-testid="progress"]'),
+      null,
+      { timeout: 300_000 },
+    );
+    const statuses = await panel.locator('[data-testid="run-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+    console.log(`continual at batch 128 on a pool of ${shown.count}: ${statuses.join(", ")}`);
+    assert.deepEqual(statuses, ["finished", "finished", "finished"]);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+
   test("a host that cannot send headers: the service worker isolates the page after one reload", async () => {
     const { page, errors, close } = await openPage(browser, { serviceWorkers: "allow" });
     await page.goto(plain.url + "?backend=cpu");

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 use bioplay_engine::bench::Workload;
 use bioplay_engine::data::{Dataset, DatasetError, Shipped, shipped};
 use bioplay_engine::device::{self, BackendKind};
+use bioplay_engine::experiment::model_file::{ModelFileError, SavedModel};
 use bioplay_engine::experiment::presets::{self, CnnMethod, ContinualMethod, OjaSetting};
 use bioplay_engine::experiment::{self, ConfigLoadError, ExperimentConfig, ExperimentResult};
 use bioplay_engine::probe;
@@ -116,6 +117,25 @@ enum Command {
         /// Backend: `cpu`, or `webgpu` (the GPU, in a runner built with `--features gpu`).
         #[arg(long, default_value = "cpu")]
         backend: BackendKind,
+    },
+    /// Tests a trained network saved from the page (`.safetensors`, the Train panel's
+    /// "Download the network") on the test split its config names, and prints the test
+    /// accuracy.
+    Eval {
+        /// The model file.
+        model: PathBuf,
+        /// Directory with the shipped datasets.
+        #[arg(long, default_value_os_t = shipped::repo_data_dir())]
+        data_dir: PathBuf,
+        /// IDX images file, for a network trained on `"dataset": "custom"`.
+        #[arg(long, requires = "labels")]
+        images: Option<PathBuf>,
+        /// IDX labels file, for a network trained on `"dataset": "custom"`.
+        #[arg(long, requires = "images")]
+        labels: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Checks a compute backend with a small autodiff computation against its exact answer.
     Probe {
@@ -227,6 +247,11 @@ pub(crate) enum RunnerError {
     Experiment(#[from] experiment::RunError),
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error("{path}: {source}")]
+    Model {
+        path: String,
+        source: ModelFileError,
+    },
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, RunnerError> {
@@ -392,6 +417,45 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             }
             if let Some(dir) = export {
                 bench::export(&dir, &workloads, steps, &data)?;
+            }
+            Ok(())
+        }
+        Command::Eval {
+            model,
+            data_dir,
+            images,
+            labels,
+            json,
+        } => {
+            let saved =
+                SavedModel::from_bytes(&read(&model)?).map_err(|source| RunnerError::Model {
+                    path: model.display().to_string(),
+                    source,
+                })?;
+            let files = images.as_deref().zip(labels.as_deref());
+            let data = dataset(&saved.config, &data_dir, files)?;
+            let evaluation = pollster::block_on(saved.evaluate(&data, &device::cpu()))?;
+            if json {
+                let report = serde_json::json!({
+                    "accuracy": evaluation.accuracy(),
+                    "correct": evaluation.correct,
+                    "total": evaluation.total,
+                    "loss": evaluation.loss,
+                    "saved_accuracy": saved.test_accuracy,
+                });
+                say!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                say!(
+                    "test accuracy {:.6} ({} of {} test samples), mean loss {:.6}{}",
+                    evaluation.accuracy(),
+                    evaluation.correct,
+                    evaluation.total,
+                    evaluation.loss,
+                    saved
+                        .test_accuracy
+                        .map(|a| format!("; saved with {a:.6}"))
+                        .unwrap_or_default()
+                );
             }
             Ok(())
         }

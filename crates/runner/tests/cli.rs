@@ -221,3 +221,69 @@ fn bench_prints_a_table_and_writes_json() {
         "{stderr}"
     );
 }
+
+/// Keeps the trained network, as the page's worker does.
+struct Keeper(Option<bioplay_engine::experiment::model_file::SavedModel>);
+impl bioplay_engine::experiment::Host for Keeper {
+    fn report(
+        &mut self,
+        _: &bioplay_engine::experiment::Progress,
+    ) -> bioplay_engine::experiment::Flow {
+        bioplay_engine::experiment::Flow::Continue
+    }
+    async fn pause(&mut self) {}
+    fn wants_model(&self) -> bool {
+        true
+    }
+    fn trained(&mut self, model: bioplay_engine::experiment::model_file::SavedModel) {
+        self.0 = Some(model);
+    }
+}
+
+#[test]
+fn eval_tests_a_saved_network_like_the_run_that_saved_it_and_refuses_a_damaged_file() {
+    use bioplay_engine::experiment::{ExperimentKind, ExperimentResult, training::TrainingSpec};
+    let mut config = bioplay_engine::experiment::presets::imp_lenet(true);
+    config.experiment = ExperimentKind::Train(TrainingSpec::default());
+    config.data.train_samples = 300;
+    config.train.epochs = 1;
+    let data = bioplay_engine::data::Shipped::Mnist
+        .load(&bioplay_engine::data::shipped::repo_data_dir())
+        .expect("MNIST is in the repository");
+    let mut host = Keeper(None);
+    let result = pollster::block_on(bioplay_engine::experiment::run(
+        &config,
+        &data,
+        &bioplay_engine::device::cpu(),
+        &mut host,
+    ))
+    .expect("trains");
+    let ExperimentResult::Train(result) = result else {
+        panic!("a train result")
+    };
+    let dir = scratch("eval");
+    let path = dir.join("model.safetensors");
+    let bytes = host.0.expect("kept").to_bytes().expect("writes");
+    std::fs::write(&path, &bytes).expect("writes");
+    let out = bioplay(&["eval", path.to_str().expect("utf-8"), "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let accuracy = report["accuracy"].as_f64().expect("a number");
+    assert!(
+        (accuracy - result.fit.final_accuracy).abs() < 1e-6,
+        "{accuracy} vs {}",
+        result.fit.final_accuracy
+    );
+    assert_eq!(report["total"].as_u64(), Some(result.test_samples as u64));
+
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("writes");
+    let out = bioplay(&["eval", path.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not a readable safetensors file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -217,9 +217,12 @@ pub(super) fn axes(spec: &ChartSpec) -> (Axis, Axis) {
         percent: spec.percent_y,
         integer: false,
     };
+    // The domains fit the series shown (all of them when every one is hidden).
+    let any_shown = spec.series.iter().any(|s| !s.hidden);
     let visible: Vec<(f64, f64)> = spec
         .series
         .iter()
+        .filter(|s| !s.hidden || !any_shown)
         .flat_map(|s| s.points.iter().copied())
         .filter(|&(px, py)| x.accepts(px) && y.accepts(py))
         .collect();

@@ -73,17 +73,27 @@ pub fn heat_color(value: f64) -> String {
     )
 }
 
-/// A good logical size for a heatmap: the chart width, and a height that gives each row
-/// about 28 pixels.
+/// A good size for a heatmap at the default chart width. See [`heatmap_size_for`].
 pub fn heatmap_size(h: &Heatmap) -> (f64, f64) {
+    heatmap_size_for(h, WIDTH)
+}
+
+/// A good size for a heatmap `width` pixels wide ([`MIN_WIDTH`] at least): that width,
+/// and a height that gives each row about 28 pixels.
+pub fn heatmap_size_for(h: &Heatmap, width: f64) -> (f64, f64) {
     let rows = h.rows().max(1) as f64;
+    let width = if width.is_finite() {
+        width.max(MIN_WIDTH)
+    } else {
+        WIDTH
+    };
     (
-        WIDTH,
+        width,
         (HEAT_TOP + rows * 28.0 + HEAT_BOTTOM).clamp(160.0, 720.0),
     )
 }
 
-pub(super) const HEAT_TOP: f64 = 36.0;
+pub(super) const HEAT_TOP: f64 = 40.0;
 pub(super) const HEAT_BOTTOM: f64 = 48.0;
 pub(super) const HEAT_LEGEND_W: f64 = 64.0;
 
@@ -128,7 +138,7 @@ pub fn render_heatmap_svg(h: &Heatmap, width: f64, height: f64) -> String {
     draw_heat_legend(&mut out, left + plot_w + 16.0, HEAT_TOP, plot_h);
     let _ = write!(
         out,
-        r#"<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{INK}">{}</text><text transform="translate(14 {}) rotate(-90)" text-anchor="middle" font-size="12" fill="{INK}">{}</text></svg>"#,
+        r#"<text x="{}" y="{}" text-anchor="middle" font-size="{LABEL_PX}" fill="{INK}">{}</text><text transform="translate(16 {}) rotate(-90)" text-anchor="middle" font-size="{LABEL_PX}" fill="{INK}">{}</text></svg>"#,
         num(left + plot_w / 2.0),
         num(frame.height - 8.0),
         escape_xml(&h.x_label),
@@ -144,8 +154,9 @@ pub(super) fn label_at(labels: &[String], i: usize) -> &str {
 
 pub(super) fn draw_cells(out: &mut String, h: &Heatmap, origin: (f64, f64), cell: (f64, f64)) {
     let (cw, ch) = cell;
-    let show_text = cw >= 26.0 && ch >= 12.0;
-    let font = (ch * 0.45).clamp(7.0, 11.0);
+    // Values are written in cells wide and tall enough for 12 px text ("100%").
+    let show_text = cw >= 34.0 && ch >= 18.0;
+    let font = TEXT_PX;
     for row in 0..h.rows() {
         for col in 0..h.cols() {
             let x = origin.0 + col as f64 * cw;
@@ -229,7 +240,7 @@ pub(super) fn draw_heat_labels(
             out,
             r#"<text x="{}" y="{}" text-anchor="middle" fill="{MUTED}">{}</text>"#,
             num(origin.0 + (col as f64 + 0.5) * cw),
-            num(bottom + 16.0),
+            num(bottom + 18.0),
             escape_xml(&fit_text(label_at(&h.col_labels, col), cw - 4.0)),
         );
     }

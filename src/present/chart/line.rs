@@ -5,9 +5,22 @@ use std::fmt::Write as _;
 
 use super::*;
 
-/// Renders a line chart as a standalone SVG document of the given size in pixels.
+/// Renders a line chart as a standalone SVG document of the given size in pixels, legend
+/// included.
 pub fn render_svg(spec: &ChartSpec, width: f64, height: f64) -> String {
-    let layout = Layout::new(spec, width, height);
+    render(
+        spec,
+        &Size {
+            width,
+            height,
+            legend: true,
+        },
+    )
+}
+
+/// Renders a line chart as a standalone SVG document at `size`.
+pub fn render(spec: &ChartSpec, size: &Size) -> String {
+    let layout = Layout::new(spec, size);
     let mut out = String::with_capacity(8192);
     open_svg(&mut out, &layout.frame, &spec.title, spec.point_count());
     let clip = format!("clip-{}", css_id(&spec.id));
@@ -24,7 +37,9 @@ pub fn render_svg(spec: &ChartSpec, width: f64, height: f64) -> String {
     let _ = write!(out, r#"<g clip-path="url(#{clip})">"#);
     let mut drawn = 0;
     for (i, series) in spec.series.iter().enumerate() {
-        drawn += layout.draw_series(&mut out, series, series_color(i));
+        if !series.hidden {
+            drawn += layout.draw_series(&mut out, series, series_color(i), series_dash(i, series));
+        }
     }
     out.push_str("</g>");
     layout.draw_legend(&mut out, spec);
@@ -43,11 +58,26 @@ pub fn render_svg(spec: &ChartSpec, width: f64, height: f64) -> String {
 }
 
 /// The point nearest to the mouse at `(px, py)` SVG pixels of a chart rendered at
-/// `width` x `height`. Horizontal distance counts four times as much as vertical, so the
-/// tooltip follows the x position. `None` when the mouse is outside the plot area or no
-/// point is visible.
+/// `width` x `height` with its legend. See [`nearest_in`].
 pub fn nearest(spec: &ChartSpec, width: f64, height: f64, px: f64, py: f64) -> Option<Hover> {
-    let layout = Layout::new(spec, width, height);
+    nearest_in(
+        spec,
+        &Size {
+            width,
+            height,
+            legend: true,
+        },
+        px,
+        py,
+    )
+}
+
+/// The point nearest to the mouse at `(px, py)` SVG pixels of a chart rendered at `size`.
+/// Horizontal distance counts four times as much as vertical, so the tooltip follows the
+/// x position. `None` when the mouse is outside the plot area or no point is visible
+/// (hidden series are not).
+pub fn nearest_in(spec: &ChartSpec, size: &Size, px: f64, py: f64) -> Option<Hover> {
+    let layout = Layout::new(spec, size);
     if !px.is_finite() || !py.is_finite() || !layout.near_plot(px, py, 8.0) {
         return None;
     }
@@ -57,6 +87,7 @@ pub fn nearest(spec: &ChartSpec, width: f64, height: f64, px: f64, py: f64) -> O
         .series
         .iter()
         .enumerate()
+        .filter(|(_, s)| !s.hidden)
         .flat_map(|(i, s)| s.points.iter().map(move |&p| (i, p)))
         .filter_map(|(i, (x, y))| {
             let screen = layout.position(x, y)?;
@@ -75,6 +106,37 @@ pub fn nearest(spec: &ChartSpec, width: f64, height: f64, px: f64, py: f64) -> O
         py: sy,
         text: hover_text(spec, name, x, y),
     })
+}
+
+/// One entry of a chart's legend, for a legend drawn outside the SVG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegendEntry {
+    /// The series' index in [`ChartSpec::series`].
+    pub index: usize,
+    /// Its name.
+    pub name: String,
+    /// Its colour (`#rrggbb`).
+    pub color: &'static str,
+    /// Its SVG dash array (empty: solid).
+    pub dash: &'static str,
+    /// Whether it is hidden.
+    pub hidden: bool,
+}
+
+/// The legend of `spec`: every named series, in order.
+pub fn legend_entries(spec: &ChartSpec) -> Vec<LegendEntry> {
+    spec.series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.name.is_empty())
+        .map(|(index, s)| LegendEntry {
+            index,
+            name: s.name.clone(),
+            color: series_color(index),
+            dash: series_dash(index, s),
+            hidden: s.hidden,
+        })
+        .collect()
 }
 
 pub(super) fn hover_text(spec: &ChartSpec, name: &str, x: f64, y: f64) -> String {
@@ -115,26 +177,30 @@ pub(super) struct Layout {
     pub(super) legend: Vec<(usize, f64, f64)>,
 }
 
-pub(super) const TITLE_H: f64 = 30.0;
-pub(super) const LEGEND_ROW_H: f64 = 16.0;
-pub(super) const SWATCH_W: f64 = 20.0;
+pub(super) const TITLE_H: f64 = 32.0;
+pub(super) const LEGEND_ROW_H: f64 = 18.0;
+pub(super) const SWATCH_W: f64 = 24.0;
 
 impl Layout {
-    pub(super) fn new(spec: &ChartSpec, width: f64, height: f64) -> Self {
-        let width = if width.is_finite() {
-            width.max(1.0)
+    pub(super) fn new(spec: &ChartSpec, size: &Size) -> Self {
+        let width = if size.width.is_finite() {
+            size.width.max(1.0)
         } else {
             WIDTH
         };
-        let height = if height.is_finite() {
-            height.max(1.0)
+        let height = if size.height.is_finite() {
+            size.height.max(1.0)
         } else {
             HEIGHT
         };
         let (x, y) = axes(spec);
-        let (legend, legend_rows) = legend_layout(spec, width);
+        let (legend, legend_rows) = if size.legend {
+            legend_layout(spec, width)
+        } else {
+            (Vec::new(), 0)
+        };
         let top = TITLE_H + legend_rows as f64 * LEGEND_ROW_H + 8.0;
-        let bottom = 46.0;
+        let bottom = 50.0;
         let right = 18.0;
         let y_ticks = y.ticks(((height - top - bottom) / 48.0).max(2.0) as usize);
         let widest = y_ticks
@@ -144,7 +210,7 @@ impl Layout {
         let left = (widest + 30.0).clamp(44.0, 140.0);
         let plot_w = (width - left - right).max(1.0);
         let plot_h = (height - top - bottom).max(1.0);
-        let x_ticks = x.ticks((plot_w / 90.0).max(2.0) as usize);
+        let x_ticks = x.ticks((plot_w / 80.0).max(2.0) as usize);
         Self {
             frame: Frame { width, height },
             left,
@@ -203,7 +269,7 @@ impl Layout {
                 r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{GRID}" stroke-width="1"/><text x="{x}" y="{}" text-anchor="middle" fill="{MUTED}">{}</text>"#,
                 num(top),
                 num(bottom),
-                num(bottom + 16.0),
+                num(bottom + 18.0),
                 escape_xml(label),
             );
         }
@@ -230,11 +296,11 @@ impl Layout {
             };
             let _ = write!(
                 out,
-                r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{MUTED}" stroke-width="1" stroke-dasharray="4 3"/><text x="{}" y="{}" text-anchor="{anchor}" font-size="10" fill="{MUTED}">{}</text>"#,
+                r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{MUTED}" stroke-width="1" stroke-dasharray="4 3"/><text x="{}" y="{}" text-anchor="{anchor}" fill="{MUTED}">{}</text>"#,
                 num(self.top),
                 num(self.bottom()),
                 num(tx),
-                num(self.top + 10.0),
+                num(self.top + 12.0),
                 escape_xml(&marker.label),
                 x = num(x),
             );
@@ -242,7 +308,13 @@ impl Layout {
     }
 
     /// Draws one series; returns how many of its points are drawn.
-    pub(super) fn draw_series(&self, out: &mut String, series: &Series, color: &str) -> usize {
+    pub(super) fn draw_series(
+        &self,
+        out: &mut String,
+        series: &Series,
+        color: &str,
+        dash: &str,
+    ) -> usize {
         let pts: Vec<(f64, f64)> = series
             .points
             .iter()
@@ -251,11 +323,7 @@ impl Layout {
         if pts.is_empty() {
             return 0;
         }
-        let dash = if series.dashed {
-            r#" stroke-dasharray="6 4""#
-        } else {
-            ""
-        };
+        let dash = dash_attribute(dash);
         if pts.len() > 1 {
             let coords: Vec<String> = pts
                 .iter()
@@ -284,15 +352,16 @@ impl Layout {
         for &(i, x, y) in &self.legend {
             let series = &spec.series[i];
             let color = series_color(i);
-            let dash = if series.dashed {
-                r#" stroke-dasharray="5 3""#
+            let dash = dash_attribute(series_dash(i, series));
+            let mid = num(y + LEGEND_ROW_H / 2.0);
+            let faded = if series.hidden {
+                r#" opacity="0.35""#
             } else {
                 ""
             };
-            let mid = num(y + LEGEND_ROW_H / 2.0);
             let _ = write!(
                 out,
-                r#"<line x1="{}" y1="{mid}" x2="{}" y2="{mid}" stroke="{color}" stroke-width="2.5"{dash}/><text x="{}" y="{mid}" dy="0.32em" fill="{INK}">{}</text>"#,
+                r#"<g{faded}><line x1="{}" y1="{mid}" x2="{}" y2="{mid}" stroke="{color}" stroke-width="2.5"{dash}/><text x="{}" y="{mid}" dy="0.32em" fill="{INK}">{}</text></g>"#,
                 num(x),
                 num(x + SWATCH_W),
                 num(x + SWATCH_W + 5.0),
@@ -305,13 +374,13 @@ impl Layout {
         let cx = num(self.left + self.plot_w / 2.0);
         let _ = write!(
             out,
-            r#"<text x="{cx}" y="{}" text-anchor="middle" font-size="12" fill="{INK}">{}</text>"#,
+            r#"<text x="{cx}" y="{}" text-anchor="middle" font-size="{LABEL_PX}" fill="{INK}">{}</text>"#,
             num(self.frame.height - 8.0),
             escape_xml(&spec.x_label),
         );
         let _ = write!(
             out,
-            r#"<text transform="translate(14 {}) rotate(-90)" text-anchor="middle" font-size="12" fill="{INK}">{}</text>"#,
+            r#"<text transform="translate(16 {}) rotate(-90)" text-anchor="middle" font-size="{LABEL_PX}" fill="{INK}">{}</text>"#,
             num(self.top + self.plot_h / 2.0),
             escape_xml(&spec.y_label),
         );
@@ -344,16 +413,25 @@ pub(super) fn open_svg(out: &mut String, frame: &Frame, title: &str, points: usi
     let title = escape_xml(title);
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}" font-size="11" role="img" aria-label="{title}" data-points="{points}"><title>{title}</title><rect width="{w}" height="{h}" fill="{BG}"/>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{FONT}" font-size="{TEXT_PX}" role="img" aria-label="{title}" data-points="{points}"><title>{title}</title><rect width="{w}" height="{h}" fill="{BG}"/>"#,
     );
 }
 
 pub(super) fn draw_title(out: &mut String, title: &str) {
     let _ = write!(
         out,
-        r#"<text x="12" y="20" font-size="14" font-weight="600" fill="{INK}">{}</text>"#,
+        r#"<text x="12" y="22" font-size="{TITLE_PX}" font-weight="600" fill="{INK}">{}</text>"#,
         escape_xml(title),
     );
+}
+
+/// ` stroke-dasharray="…"`, or nothing for a solid line.
+fn dash_attribute(dash: &str) -> String {
+    if dash.is_empty() {
+        String::new()
+    } else {
+        format!(r#" stroke-dasharray="{dash}""#)
+    }
 }
 
 pub(super) fn centred_text(out: &mut String, x: f64, y: f64, text: &str) {

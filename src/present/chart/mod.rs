@@ -7,6 +7,13 @@
 //! same layout code (the private `Layout`), so the tooltip always matches the drawing.
 //! [`Heatmap`] and [`render_heatmap_svg`] do the same for a grid of values in `[0, 1]`.
 //!
+//! A chart is drawn at the size it is shown (the page passes its container's width, and
+//! [`chart_height`] picks the height), so text is the size the constants below say on
+//! screen: at least 12 px. Series are told apart by colour (Okabe-Ito, safe for the common
+//! colour-vision deficiencies) and by line style ([`series_dash`]). The page shows its own
+//! legend (buttons that hide and show series, [`Size::legend`] off); downloads draw the
+//! legend into the SVG.
+//!
 //! Robustness rules: non-finite values are skipped, values `<= 0` are skipped on a log
 //! axis, an empty chart shows its axes and "No data yet", and no input makes the output
 //! contain `NaN` or `inf`. The module has no browser dependency and is tested natively.
@@ -23,14 +30,69 @@ use line::*;
 use text::*;
 
 pub use axis::{integer_ticks, log_ticks, nice_ticks};
-pub use heatmap::{Heatmap, heat_color, heatmap_size, render_heatmap_svg};
-pub use line::{nearest, render_svg};
+pub use heatmap::{Heatmap, heat_color, heatmap_size, heatmap_size_for, render_heatmap_svg};
+pub use line::{LegendEntry, legend_entries, nearest, nearest_in, render, render_svg};
 pub use text::{escape_xml, format_value};
 
-/// Logical width of a chart in SVG pixels; the page scales it to its container.
+/// Default width of a chart in pixels (downloads before the page has measured one).
 pub const WIDTH: f64 = 640.0;
-/// Logical height of a chart in SVG pixels.
+/// Default height of a chart in pixels.
 pub const HEIGHT: f64 = 360.0;
+/// Narrowest width a chart is drawn at; a narrower container scales it down.
+pub const MIN_WIDTH: f64 = 280.0;
+
+/// Size of tick labels, legend entries and other small text, in pixels.
+const TEXT_PX: f64 = 12.0;
+/// Size of axis labels.
+const LABEL_PX: f64 = 13.0;
+/// Size of the title.
+const TITLE_PX: f64 = 15.0;
+
+/// The size to draw a chart at, and whether its legend is part of the drawing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Size {
+    /// Width in pixels.
+    pub width: f64,
+    /// Height in pixels.
+    pub height: f64,
+    /// Draw the legend into the SVG (downloads); off where the page shows its own.
+    pub legend: bool,
+}
+
+impl Size {
+    /// A chart `width` pixels wide ([`MIN_WIDTH`] at least), [`chart_height`] high.
+    pub fn for_width(width: f64, legend: bool) -> Self {
+        let width = if width.is_finite() {
+            width.max(MIN_WIDTH)
+        } else {
+            WIDTH
+        };
+        Size {
+            width,
+            height: chart_height(width),
+            legend,
+        }
+    }
+}
+
+impl Default for Size {
+    fn default() -> Self {
+        Size {
+            width: WIDTH,
+            height: HEIGHT,
+            legend: true,
+        }
+    }
+}
+
+/// The height that suits a chart `width` pixels wide: about 3 : 5, within 260..=400.
+pub fn chart_height(width: f64) -> f64 {
+    if width.is_finite() {
+        (width * 0.6).clamp(260.0, 400.0)
+    } else {
+        HEIGHT
+    }
+}
 
 /// Okabe-Ito colours (yellow left out: too faint on white), in series order.
 const PALETTE: [&str; 7] = [
@@ -52,8 +114,13 @@ const AXIS: &str = "#9aa39e";
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 /// Series with at most this many points also get a dot at each point.
 const MAX_DOTTED_POINTS: usize = 60;
-/// Rough width of one character of 11 px text, for layout without a font engine.
-const CHAR_W: f64 = 6.4;
+/// Rough width of one character of 12 px text, for layout without a font engine.
+const CHAR_W: f64 = 7.0;
+/// Line styles, the second cue beside colour, in series order (SVG dash arrays; the first
+/// is solid). A series marked [`Series::dashed`] (a control, a baseline) uses [`DASHED`].
+const DASHES: [&str; 5] = ["", "2 3", "10 3 2 3", "1 4", "12 3 2 3 2 3"];
+/// The dash of a series marked dashed.
+const DASHED: &str = "7 4";
 /// Log axes keep to 10^-300..10^300 so that every power of ten is a normal float.
 const LOG_MIN_EXP: f64 = -300.0;
 const LOG_MAX_EXP: f64 = 300.0;
@@ -77,6 +144,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Draw the line dashed (e.g. a control or a baseline).
     pub dashed: bool,
+    /// Left out of the plot (the reader hid it); its legend entry stays, greyed.
+    pub hidden: bool,
 }
 
 impl Series {
@@ -86,6 +155,7 @@ impl Series {
             name: name.into(),
             points,
             dashed: false,
+            hidden: false,
         }
     }
 
@@ -209,4 +279,15 @@ pub struct Hover {
 /// The colour of series number `index` (palette order, cycling).
 pub fn series_color(index: usize) -> &'static str {
     PALETTE[index % PALETTE.len()]
+}
+
+/// The SVG dash array of series number `index` (empty: solid): [`DASHED`] for a series
+/// marked dashed, else the line styles in order, so that two series never share both
+/// colour and style within the first 35.
+pub fn series_dash(index: usize, series: &Series) -> &'static str {
+    if series.dashed {
+        DASHED
+    } else {
+        DASHES[(index / PALETTE.len() + index) % DASHES.len()]
+    }
 }

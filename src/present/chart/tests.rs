@@ -148,14 +148,14 @@ fn log_domain_fits_the_data() {
 fn reversed_axis_puts_the_largest_x_on_the_left() {
     let mut spec = spec_with(vec![(1.0, 0.5), (0.01, 0.9)]);
     spec.x_reversed = true;
-    let layout = Layout::new(&spec, WIDTH, HEIGHT);
+    let layout = Layout::new(&spec, &Size::default());
     let (big, _) = layout.position(1.0, 0.5).unwrap();
     let (small, _) = layout.position(0.01, 0.9).unwrap();
     assert!(big < small);
     assert!((big - layout.left).abs() < 1e-9);
     assert!((small - (layout.left + layout.plot_w)).abs() < 1e-9);
     spec.x_reversed = false;
-    let layout = Layout::new(&spec, WIDTH, HEIGHT);
+    let layout = Layout::new(&spec, &Size::default());
     assert!(layout.position(1.0, 0.5).unwrap().0 > layout.position(0.01, 0.9).unwrap().0);
 }
 
@@ -165,7 +165,7 @@ fn log_axis_skips_non_positive_points() {
     assert!(!spec.log_allowed_x());
     assert!(spec.log_allowed_y());
     spec.x_scale = Scale::Log;
-    let layout = Layout::new(&spec, WIDTH, HEIGHT);
+    let layout = Layout::new(&spec, &Size::default());
     assert!(layout.position(0.0, 1.0).is_none());
     assert!(layout.position(10.0, 3.0).is_some());
     let svg = render_svg(&spec, WIDTH, HEIGHT);
@@ -183,7 +183,7 @@ fn nearest_returns_the_point_under_the_cursor() {
         .push(Series::new("dense", vec![(30.0, 0.1), (50.0, 0.2)]).dashed());
     spec.percent_y = true;
     spec.y_range = Some((0.0, 1.0));
-    let layout = Layout::new(&spec, WIDTH, HEIGHT);
+    let layout = Layout::new(&spec, &Size::default());
     let (px, py) = layout.position(40.0, 0.66).unwrap();
     let hover = nearest(&spec, WIDTH, HEIGHT, px + 2.0, py - 3.0).unwrap();
     assert_eq!(hover.series, "ticket");
@@ -205,7 +205,7 @@ fn nearest_returns_the_point_under_the_cursor() {
 #[test]
 fn nearest_favours_x() {
     let spec = spec_with(vec![(0.0, 0.0), (10.0, 1.0)]);
-    let layout = Layout::new(&spec, WIDTH, HEIGHT);
+    let layout = Layout::new(&spec, &Size::default());
     let (x0, _) = layout.position(0.0, 0.0).unwrap();
     let (x1, y1) = layout.position(10.0, 1.0).unwrap();
     // Level with the second point vertically, but much closer in x to the first.
@@ -428,4 +428,111 @@ fn heat_colours_run_light_to_dark() {
     assert_eq!(heat_color(1.0), "#084081");
     assert_eq!(heat_color(f64::NAN), heat_color(0.0));
     assert_eq!(heat_color(7.0), heat_color(1.0));
+}
+
+/// Every `font-size` in `svg`, the root's included.
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.split("font-size=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn chart_text_is_at_least_12_px_at_every_width() {
+    let mut spec = spec_with(vec![(0.0, 0.5), (1.0, 0.7), (2.0, 0.9)]);
+    spec.markers.push(VLine::new(1.0, "task 2"));
+    for width in [200.0, 350.0, 640.0, 1200.0] {
+        let svg = render(&spec, &Size::for_width(width, true));
+        let sizes = font_sizes(&svg);
+        assert!(sizes.len() >= 3, "{sizes:?}");
+        assert!(sizes.iter().all(|&s| s >= 12.0), "{width}: {sizes:?}");
+        // Drawn at the size it is shown: the viewBox is the width and height themselves.
+        let size = Size::for_width(width, true);
+        assert!(svg.contains(&format!(
+            r#"viewBox="0 0 {} {}""#,
+            num(size.width),
+            num(size.height)
+        )));
+    }
+    let mut heat = Heatmap {
+        id: "m".into(),
+        title: "R".into(),
+        x_label: "task j".into(),
+        y_label: "task i".into(),
+        row_labels: vec!["1".into(), "2".into()],
+        col_labels: vec!["1".into(), "2".into()],
+        cells: vec![vec![Some(0.9), None], vec![Some(0.5), Some(0.8)]],
+    };
+    for width in [300.0, 640.0] {
+        let (w, h) = heatmap_size_for(&heat, width);
+        let sizes = font_sizes(&render_heatmap_svg(&heat, w, h));
+        assert!(sizes.iter().all(|&s| s >= 12.0), "{width}: {sizes:?}");
+    }
+    heat.cells.clear();
+    assert!(
+        font_sizes(&render_heatmap_svg(&heat, 300.0, 200.0))
+            .iter()
+            .all(|&s| s >= 12.0)
+    );
+}
+
+#[test]
+fn chart_sizes_follow_the_width_within_bounds() {
+    let narrow = Size::for_width(100.0, false);
+    assert_eq!(narrow.width, MIN_WIDTH);
+    assert_eq!(narrow.height, 260.0);
+    let wide = Size::for_width(2000.0, true);
+    assert_eq!((wide.width, wide.height), (2000.0, 400.0));
+    assert_eq!(Size::for_width(f64::NAN, true).width, WIDTH);
+    assert_eq!(chart_height(500.0), 300.0);
+}
+
+#[test]
+fn series_differ_in_colour_or_line_style_and_dashed_ones_stay_dashed() {
+    let plain = Series::new("a", vec![]);
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..35 {
+        assert!(
+            seen.insert((series_color(i), series_dash(i, &plain))),
+            "{i}"
+        );
+    }
+    assert_eq!(series_dash(0, &plain), "");
+    assert_eq!(series_dash(0, &plain.clone().dashed()), DASHED);
+}
+
+#[test]
+fn a_hidden_series_is_not_drawn_hovered_or_fitted_but_keeps_its_legend_entry() {
+    let mut spec = spec_with(vec![(0.0, 0.5), (10.0, 0.6)]);
+    spec.y_range = None;
+    spec.series
+        .push(Series::new("big", vec![(0.0, 100.0), (10.0, 200.0)]));
+    let size = Size::default();
+    let shown = render(&spec, &size);
+    assert_eq!(shown.matches("<polyline").count(), 2);
+    spec.series[1].hidden = true;
+    let hidden = render(&spec, &size);
+    assert_eq!(hidden.matches("<polyline").count(), 1);
+    // The y axis now fits the shown series: no tick near 200.
+    assert!(!hidden.contains(">200<"), "{hidden}");
+    assert!(hidden.contains(r#"opacity="0.35""#));
+    let legend = legend_entries(&spec);
+    assert_eq!(legend.len(), 2);
+    assert!(legend[1].hidden && !legend[0].hidden);
+    // Hover never lands on the hidden series.
+    for px in [100.0, 300.0, 500.0] {
+        for py in [60.0, 200.0, 330.0] {
+            if let Some(h) = nearest_in(&spec, &size, px, py) {
+                assert_eq!(h.series, "ticket");
+            }
+        }
+    }
+    // Without the legend the plot starts higher.
+    let top = |legend| Layout::new(&spec, &Size { legend, ..size }).top;
+    assert!(top(false) < top(true));
+    // All hidden: the axes still fit the data, and nothing is drawn.
+    spec.series[0].hidden = true;
+    let none = render(&spec, &size);
+    assert!(none.contains("No data yet"));
 }

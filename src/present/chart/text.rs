@@ -141,7 +141,7 @@ pub(super) fn css_id(s: &str) -> String {
         .collect()
 }
 
-/// Estimated pixel width of `text` at 11 px.
+/// Estimated pixel width of `text` at 12 px.
 pub(super) fn text_width(text: &str) -> f64 {
     text.chars().count() as f64 * CHAR_W
 }

@@ -326,3 +326,45 @@ pub fn continual_heatmap(run: &RunRecord) -> Option<Heatmap> {
         cells: r.accuracy.clone(),
     })
 }
+
+/// The names of the classes of a run's dataset: Fashion-MNIST's garments, else the label
+/// numbers.
+pub fn class_names(config: &ExperimentConfig, classes: usize) -> Vec<String> {
+    const FASHION: [&str; 10] = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ];
+    (0..classes)
+        .map(|i| match config.data.dataset {
+            DatasetChoice::FashionMnist if classes == FASHION.len() => FASHION[i].to_owned(),
+            _ => i.to_string(),
+        })
+        .collect()
+}
+
+/// The confusion matrix of a Train run's final network, each row as fractions of its true
+/// class, as a heatmap.
+pub fn confusion_heatmap(run: &RunRecord) -> Option<Heatmap> {
+    let Some(ExperimentResult::Train(r)) = &run.result else {
+        return None;
+    };
+    let confusion = r.confusion.as_ref()?;
+    let names = class_names(&run.config, confusion.classes());
+    Some(Heatmap {
+        id: "confusion".into(),
+        title: "Confusion matrix (share of each true class)".into(),
+        x_label: "predicted class".into(),
+        y_label: "true class".into(),
+        row_labels: names.clone(),
+        col_labels: names,
+        cells: confusion.row_fractions(),
+    })
+}

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use bioplay_engine::data::{Dataset, InputNoise, NoiseKind};
+use bioplay_engine::experiment::DatasetChoice;
 use bioplay_engine::experiment::claims;
 use bioplay_engine::experiment::continual::{ContinualResult, Sequence};
 use bioplay_engine::experiment::noise::NoiseSpec;
@@ -27,7 +28,7 @@ mod tables;
 mod tests;
 mod verdicts;
 
-pub use charts::{continual_heatmap, live_charts, result_charts};
+pub use charts::{class_names, confusion_heatmap, continual_heatmap, live_charts, result_charts};
 pub use tables::tables;
 pub use verdicts::{headline, paper_lines};
 

@@ -10,24 +10,67 @@ pub fn tables(run: &RunRecord, compared: &[&RunRecord]) -> Vec<Table> {
         return Vec::new();
     };
     match result {
-        ExperimentResult::Train(r) => vec![Table {
-            id: "summary".into(),
-            title: "Result".into(),
-            headers: vec![
-                "final accuracy".into(),
-                "best accuracy".into(),
-                "at step".into(),
-                "final loss".into(),
-                "train / test samples".into(),
-            ],
-            rows: vec![vec![
-                pct(r.fit.final_accuracy),
-                pct(r.fit.best_accuracy),
-                r.fit.best_step.to_string(),
-                format!("{:.4}", r.fit.final_loss),
-                format!("{} / {}", r.train_samples, r.test_samples),
-            ]],
-        }],
+        ExperimentResult::Train(r) => {
+            let mut tables = vec![Table {
+                id: "summary".into(),
+                title: "Result".into(),
+                headers: vec![
+                    "final test accuracy".into(),
+                    "train accuracy".into(),
+                    "best test accuracy".into(),
+                    "at step".into(),
+                    "final loss".into(),
+                    "train / test samples".into(),
+                ],
+                rows: vec![vec![
+                    pct(r.fit.final_accuracy),
+                    r.train_accuracy.map_or("–".into(), pct),
+                    pct(r.fit.best_accuracy),
+                    r.fit.best_step.to_string(),
+                    format!("{:.4}", r.fit.final_loss),
+                    format!("{} / {}", r.train_samples, r.test_samples),
+                ]],
+            }];
+            if let Some(confusion) = &r.confusion {
+                let names = class_names(&run.config, confusion.classes());
+                let accuracy = confusion.per_class_accuracy();
+                let rows = confusion
+                    .counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, row)| {
+                        let n: u64 = row.iter().map(|&c| u64::from(c)).sum();
+                        // The class this one was most often taken for.
+                        let mistaken = row
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, &c)| j != i && c > 0)
+                            .max_by_key(|&(j, &c)| (c, std::cmp::Reverse(j)))
+                            .map_or("–".into(), |(j, &c)| {
+                                format!("{} ({c})", names.get(j).map_or("?", String::as_str))
+                            });
+                        vec![
+                            names.get(i).cloned().unwrap_or_default(),
+                            n.to_string(),
+                            accuracy.get(i).copied().flatten().map_or("–".into(), pct),
+                            mistaken,
+                        ]
+                    })
+                    .collect();
+                tables.push(Table {
+                    id: "per-class".into(),
+                    title: "Per-class test accuracy".into(),
+                    headers: vec![
+                        "class".into(),
+                        "test samples".into(),
+                        "accuracy".into(),
+                        "most often taken for (samples)".into(),
+                    ],
+                    rows,
+                });
+            }
+            tables
+        }
         ExperimentResult::Imp(r) => {
             let mut headers = vec!["layer".to_owned()];
             headers.extend(

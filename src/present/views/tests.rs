@@ -251,3 +251,48 @@ fn continual_claims_follow_the_runs_setting() {
     }
     assert!(lines(&runs).is_empty());
 }
+
+#[test]
+fn a_train_run_shows_its_confusion_matrix_and_per_class_accuracy() {
+    let (a, _) = run(Tab::Train, SMALL);
+    let h = confusion_heatmap(&a).expect("a train run has one");
+    assert_eq!((h.cells.len(), h.row_labels.len()), (10, 10));
+    // Each row is a share of its true class: rows with samples sum to 1.
+    for row in &h.cells {
+        let sum: f64 = row.iter().flatten().sum();
+        assert!(
+            row.iter().all(Option::is_none) || (sum - 1.0).abs() < 1e-9,
+            "{row:?}"
+        );
+    }
+    let t = tables(&a, &[]);
+    assert_eq!(t[0].headers[1], "train accuracy");
+    assert!(t[0].rows[0][1].ends_with('%'), "{:?}", t[0].rows[0]);
+    let per_class = t
+        .iter()
+        .find(|t| t.id == "per-class")
+        .expect("per-class table");
+    assert_eq!(per_class.rows.len(), 10);
+    let samples: u64 = per_class
+        .rows
+        .iter()
+        .map(|r| r[1].parse::<u64>().expect("a count"))
+        .sum();
+    let Some(ExperimentResult::Train(r)) = &a.result else {
+        panic!("a train result")
+    };
+    assert_eq!(samples as usize, r.test_samples);
+    // Fashion-MNIST's classes are named.
+    let mut fashion = a.config.clone();
+    fashion.data.dataset = DatasetChoice::FashionMnist;
+    assert_eq!(class_names(&fashion, 10)[9], "Ankle boot");
+    assert_eq!(class_names(&a.config, 3), ["0", "1", "2"]);
+    // A run saved before the matrix was measured shows neither, and fails nothing.
+    let mut old = a.clone();
+    if let Some(ExperimentResult::Train(r)) = old.result.as_mut() {
+        r.confusion = None;
+        r.train_accuracy = None;
+    }
+    assert!(confusion_heatmap(&old).is_none());
+    assert_eq!(tables(&old, &[])[0].rows[0][1], "–");
+}

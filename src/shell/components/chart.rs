@@ -5,12 +5,16 @@
 //! tooltip that follows the mouse through [`chart::nearest`]. [`HeatmapView`] does the same
 //! for a [`Heatmap`], with per-cell `<title>` tooltips instead of a hover layer.
 //!
-//! The SVG has a fixed logical size ([`chart::WIDTH`] x [`chart::HEIGHT`]) and CSS
-//! (`static/chart.css`) scales it to the container's width; mouse positions are mapped
-//! back to that logical frame, so drawing and hit-testing share one layout.
+//! The SVG is drawn at its box's width (measured by a `ResizeObserver`; never under
+//! [`chart::MIN_WIDTH`], below which CSS (`static/chart.css`) scales it down), so its
+//! text is on screen the size the renderer writes; mouse positions are mapped to the
+//! SVG's frame, so drawing and hit-testing share one layout. The page draws a line
+//! chart's legend as buttons that hide and show series; downloads have it in the SVG.
 //!
 //! [`download_bytes`], [`download_text`] and [`download_svg_as_png`] save files from the
 //! page (object URL + a clicked `<a download>`); they return errors as text and never panic.
+
+use std::collections::BTreeSet;
 
 use js_sys::{Array, Promise, Uint8Array};
 use leptos::html::Div;
@@ -20,52 +24,84 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, BlobPropertyBag, CanvasRenderingContext2d, Document, HtmlAnchorElement,
-    HtmlCanvasElement, HtmlImageElement, Url,
+    HtmlCanvasElement, HtmlImageElement, ResizeObserver, ResizeObserverEntry, Url,
 };
 
 use crate::present::chart::{self, ChartSpec, Heatmap, Hover, Scale};
-use crate::shell::browser::js_error;
+use crate::shell::browser::{self, js_error};
 
 /// PNG downloads are rasterised at this multiple of the logical size, for sharpness.
 pub(crate) const PNG_SCALE: u32 = 2;
 /// How long an object URL handed to a download stays valid.
 const REVOKE_AFTER_MS: i32 = 30_000;
 
-/// A line chart with log toggles, downloads and a hover tooltip.
+/// A line chart with a legend that hides and shows series, log toggles, downloads and a
+/// hover tooltip.
 ///
-/// Renders `<figure class="chart" data-testid="chart-{id}" data-points="N">`. The log
-/// toggles start from the spec's scales and then override them locally; a toggle is only
-/// offered (and only applies) while every value on its axis is positive.
+/// Renders `<figure class="chart" data-testid="chart-{id}" data-points="N">`. The SVG is
+/// drawn at the width of its box (a `ResizeObserver` follows it), so its text is the size
+/// the renderer says on screen; a live chart is redrawn at most every [`REDRAW_MS`]. The
+/// log toggles start from the spec's scales and then override them locally; a toggle is
+/// only offered (and only applies) while every value on its axis is positive.
 #[component]
 pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
     let (start_x, start_y) = spec.with_untracked(|s| (s.x_scale, s.y_scale));
     let log_x = RwSignal::new(start_x == Scale::Log);
     let log_y = RwSignal::new(start_y == Scale::Log);
+    // Series the reader hid, by name (a live chart's series come and go).
+    let hidden = RwSignal::new(BTreeSet::<String>::new());
+    let spec = throttled(spec, REDRAW_MS);
     let allowed = Memo::new(move |_| spec.with(|s| (s.log_allowed_x(), s.log_allowed_y())));
     let shown = Memo::new(move |_| {
         let (allow_x, allow_y) = allowed.get();
         let mut s = spec.get();
         s.x_scale = scale_of(allow_x && log_x.get());
         s.y_scale = scale_of(allow_y && log_y.get());
+        hidden.with(|h| {
+            for series in &mut s.series {
+                series.hidden = h.contains(&series.name);
+            }
+        });
         s
     });
-    let svg = Memo::new(move |_| shown.with(|s| chart::render_svg(s, chart::WIDTH, chart::HEIGHT)));
+    let plot = NodeRef::<Div>::new();
+    let width = box_width(plot);
+    let size =
+        Memo::new(move |_| chart::Size::for_width(width.get().unwrap_or(chart::WIDTH), false));
+    let svg = Memo::new(move |_| shown.with(|s| chart::render(s, &size.get())));
+    let legend = Memo::new(move |_| shown.with(chart::legend_entries));
+    // Downloads carry the legend inside the drawing; made only when asked for.
+    let download = Signal::derive(move || {
+        let size = chart::Size {
+            legend: true,
+            ..size.get()
+        };
+        shown.with(|s| chart::render(s, &size))
+    });
     let id = Memo::new(move |_| spec.with(|s| s.id.clone()));
     let points = Memo::new(move |_| spec.with(ChartSpec::point_count));
 
-    // The mouse in logical SVG pixels; the hovered point follows both it and the data.
+    // The mouse in SVG pixels; the hovered point follows both it and the data.
     let cursor = RwSignal::new(None::<(f64, f64)>);
     let hover = Memo::new(move |_| {
         let (x, y) = cursor.get()?;
-        shown.with(|s| chart::nearest(s, chart::WIDTH, chart::HEIGHT, x, y))
+        shown.with(|s| chart::nearest_in(s, &size.get(), x, y))
     });
     let canvas = NodeRef::<Div>::new();
     let on_move = move |ev: leptos::ev::MouseEvent| {
+        let size = size.get_untracked();
         cursor.set(
             canvas
                 .get()
-                .and_then(|el| to_logical(&el, &ev, (chart::WIDTH, chart::HEIGHT))),
+                .and_then(|el| to_logical(&el, &ev, (size.width, size.height))),
         );
+    };
+    let toggle = move |name: String| {
+        hidden.update(|h| {
+            if !h.remove(&name) {
+                h.insert(name);
+            }
+        });
     };
 
     view! {
@@ -80,16 +116,136 @@ pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
                 <DownloadButtons
                     prefix="chart"
                     id=id
-                    svg=svg
-                    size=(chart::WIDTH, chart::HEIGHT)
+                    svg=download
+                    size=Signal::derive(move || { let s = size.get(); (s.width, s.height) })
                 />
             </div>
-            <div class="chart-plot" on:mousemove=on_move on:mouseleave=move |_| cursor.set(None)>
+            <ul class="chart-legend" aria-label="Series (press to hide or show)">
+                <For
+                    each=move || legend.get()
+                    key=|entry| (entry.index, entry.name.clone(), entry.hidden)
+                    let:entry
+                >
+                    <LegendButton entry=entry id=id on_toggle=toggle />
+                </For>
+            </ul>
+            <div class="chart-plot" node_ref=plot on:mousemove=on_move on:mouseleave=move |_| cursor.set(None)>
                 <div class="chart-svg" node_ref=canvas inner_html=svg></div>
-                {move || hover.get().map(|h| tooltip(&h, &id.get()))}
+                {move || hover.get().map(|h| tooltip(&h, &id.get(), &size.get()))}
             </div>
         </figure>
     }
+}
+
+/// One legend entry: the series' line (colour and style) and name, pressed to hide it.
+#[component]
+fn LegendButton(
+    entry: chart::LegendEntry,
+    #[prop(into)] id: Signal<String>,
+    on_toggle: impl Fn(String) + Copy + 'static,
+) -> impl IntoView {
+    let name = entry.name.clone();
+    let testid = move || format!("chart-{}-series-{}", id.get(), entry.index);
+    let title = if entry.hidden {
+        format!("Show {}", entry.name)
+    } else {
+        format!("Hide {}", entry.name)
+    };
+    view! {
+        <li>
+            <button
+                type="button"
+                class="chart-series"
+                class:off=entry.hidden
+                aria-pressed=if entry.hidden { "false" } else { "true" }
+                title=title
+                data-testid=testid
+                on:click=move |_| on_toggle(name.clone())
+            >
+                <svg width="24" height="10" viewBox="0 0 24 10" aria-hidden="true">
+                    <line
+                        x1="1" y1="5" x2="23" y2="5"
+                        stroke=entry.color
+                        stroke-width="2.5"
+                        stroke-dasharray=(!entry.dash.is_empty()).then_some(entry.dash)
+                    />
+                </svg>
+                {entry.name.clone()}
+            </button>
+        </li>
+    }
+}
+
+/// How often a changing chart (a live run's) is redrawn at most, in milliseconds.
+const REDRAW_MS: f64 = 250.0;
+
+/// `source`, passed on at most once every `ms` milliseconds: the first change at once,
+/// later ones in a burst collected into one, `ms` after the last one passed on.
+fn throttled<T>(source: Signal<T>, ms: f64) -> Signal<T>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let out = RwSignal::new(source.get_untracked());
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    let pending = StoredValue::new(false);
+    Effect::new(move |_| {
+        source.track();
+        if pending.get_value() {
+            return;
+        }
+        let wait = last.get_value() + ms - browser::now_ms();
+        if wait <= 0.0 {
+            last.set_value(browser::now_ms());
+            out.set(source.get_untracked());
+            return;
+        }
+        pending.set_value(true);
+        leptos::task::spawn_local(async move {
+            browser::sleep(wait.ceil() as i32).await;
+            // The chart may be gone by now.
+            let Some(value) = source.try_get_untracked() else {
+                return;
+            };
+            let _ = pending.try_set_value(false);
+            let _ = last.try_set_value(browser::now_ms());
+            let _ = out.try_set(value);
+        });
+    });
+    out.into()
+}
+
+/// The width of `node`'s box in CSS pixels, whole and `None` until measured or while it is
+/// hidden (zero wide), followed by a `ResizeObserver`.
+fn box_width(node: NodeRef<Div>) -> ReadSignal<Option<f64>> {
+    let width = RwSignal::new(None::<f64>);
+    let observer = StoredValue::new_local(None::<(ResizeObserver, Closure<dyn FnMut(Array)>)>);
+    Effect::new(move |_| {
+        let Some(el) = node.get() else { return };
+        let measure = move |w: f64| {
+            let w = w.floor();
+            if w > 0.0 && width.get_untracked() != Some(w) {
+                width.set(Some(w));
+            }
+        };
+        measure(el.get_bounding_client_rect().width());
+        let on_resize = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
+            if let Some(entry) = entries.get(0).dyn_ref::<ResizeObserverEntry>() {
+                measure(entry.content_rect().width());
+            }
+        });
+        if let Ok(ro) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            ro.observe(&el);
+            observer.set_value(Some((ro, on_resize)));
+        }
+    });
+    on_cleanup(move || {
+        observer.try_with_value(|o| {
+            if let Some((ro, _)) = o {
+                ro.disconnect();
+            }
+        });
+    });
+    width.read_only()
 }
 
 /// A heatmap with SVG and PNG downloads; each cell's `<title>` is its tooltip.
@@ -98,7 +254,12 @@ pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
 /// where N counts the cells holding a value.
 #[component]
 pub(crate) fn HeatmapView(#[prop(into)] heatmap: Signal<Heatmap>) -> impl IntoView {
-    let size = Memo::new(move |_| heatmap.with(chart::heatmap_size));
+    let plot = NodeRef::<Div>::new();
+    let width = box_width(plot);
+    let size = Memo::new(move |_| {
+        let width = width.get().unwrap_or(chart::WIDTH);
+        heatmap.with(|m| chart::heatmap_size_for(m, width))
+    });
     let svg = Memo::new(move |_| {
         let (w, h) = size.get();
         heatmap.with(|m| chart::render_heatmap_svg(m, w, h))
@@ -111,7 +272,7 @@ pub(crate) fn HeatmapView(#[prop(into)] heatmap: Signal<Heatmap>) -> impl IntoVi
             <div class="chart-toolbar">
                 <DownloadButtons prefix="heatmap" id=id svg=svg size=size />
             </div>
-            <div class="chart-plot">
+            <div class="chart-plot" node_ref=plot>
                 <div class="chart-svg" inner_html=svg></div>
             </div>
         </figure>
@@ -139,10 +300,10 @@ fn to_logical(
 
 /// The dot on the hovered point and the text box beside it, placed in percent of the
 /// plot so that they follow the SVG's scaling; the box flips left near the right edge.
-fn tooltip(h: &Hover, id: &str) -> impl IntoView + use<> {
-    let left = format!("{:.3}%", h.px / chart::WIDTH * 100.0);
-    let top = format!("{:.3}%", h.py / chart::HEIGHT * 100.0);
-    let flip = h.px > chart::WIDTH * 0.6;
+fn tooltip(h: &Hover, id: &str, size: &chart::Size) -> impl IntoView + use<> {
+    let left = format!("{:.3}%", h.px / size.width * 100.0);
+    let top = format!("{:.3}%", h.py / size.height * 100.0);
+    let flip = h.px > size.width * 0.6;
     // Placed through the element's style object (`style:`), not a `style` attribute, which
     // the page's content-security policy does not allow.
     view! {

@@ -28,11 +28,13 @@ use crate::shell::job::{self, Launch};
 use crate::shell::store::{JobState, Notice, Store, use_store};
 
 mod controls;
+mod model;
 mod results;
 mod runs;
 mod settings;
 
 use controls::*;
+use model::*;
 use results::*;
 use runs::*;
 use settings::*;

@@ -71,7 +71,10 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
         let tables = views::tables(&run, &refs);
         let headline = views::headline(&run);
         let paper = views::paper_lines(&run, &refs);
-        let heatmap = views::continual_heatmap(&run);
+        let heatmaps: Vec<_> = views::continual_heatmap(&run)
+            .into_iter()
+            .chain(views::confusion_heatmap(&run))
+            .collect();
         let status = match &run.status {
             RunStatus::Finished => None,
             RunStatus::Running => Some(
@@ -100,8 +103,10 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
                     .map(|line| view! { <p class="paper-claim" data-testid="paper-claim">{line}</p> })
                     .collect_view()}
             </div>
-            {heatmap.map(|h| view! { <HeatmapView heatmap=h /> })}
+            {heatmaps.into_iter().map(|h| view! { <HeatmapView heatmap=h /> }).collect_view()}
             {tables.into_iter().map(|t| view! { <TableView table=t /> }).collect_view()}
+            {matches!(run.result, Some(ExperimentResult::Train(_)))
+                .then(|| view! { <ModelDownload run=run.clone() /> })}
             <RunImages run=run.clone() />
             <Predictions run />
         }
@@ -115,6 +120,7 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
             </For>
         </div>
         {extras}
+        {(tab == Tab::Noise).then(|| view! { <ModelTester /> })}
     }
 }
 

@@ -192,6 +192,8 @@ mod tests {
             train_samples: 10,
             test_samples: 5,
             predictions: Vec::new(),
+            confusion: None,
+            train_accuracy: None,
         });
         let csv = to_csv(&result).expect("writes");
         assert_eq!(

@@ -10,6 +10,7 @@ pub mod claims;
 pub mod continual;
 pub mod export;
 pub mod imp;
+pub mod model_file;
 pub mod noise;
 pub mod plasticity;
 pub mod presets;
@@ -86,6 +87,15 @@ pub trait Host {
     /// (default: `configured`).
     fn steps_per_call(&mut self, configured: usize) -> usize {
         configured
+    }
+    /// Whether the host keeps trained networks ([`Host::trained`]); reading one back
+    /// costs a copy of its parameters, so only then is it made (default: no).
+    fn wants_model(&self) -> bool {
+        false
+    }
+    /// Receives the Train experiment's final network, when [`Host::wants_model`] says so.
+    fn trained(&mut self, model: model_file::SavedModel) {
+        let _ = model;
     }
 }
 
@@ -188,6 +198,16 @@ impl<'h, H: Host> Tracker<'h, H> {
         self.host
             .steps_per_call(configured)
             .clamp(1, configured.max(1))
+    }
+
+    /// Whether the host keeps trained networks.
+    pub(crate) fn wants_model(&self) -> bool {
+        self.host.wants_model()
+    }
+
+    /// Hands a trained network to the host.
+    pub(crate) fn trained(&mut self, model: model_file::SavedModel) {
+        self.host.trained(model);
     }
 
     /// Sends a live point to the host.

@@ -12,6 +12,8 @@ pub const MAX_CURVE_POINTS: usize = 50_000;
 
 /// The most entries of a list with no count in the config (layers, example predictions).
 pub const MAX_LIST: usize = 1_000;
+/// Most classes a confusion matrix may have (IDX labels are bytes).
+pub const MAX_CLASSES: usize = 256;
 
 /// How a result does not fit its config.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +82,17 @@ impl ExperimentResult {
         match (&config.experiment, self) {
             (ExperimentKind::Train(spec), ExperimentResult::Train(r)) => {
                 fit("the run", &r.fit)?;
+                if let Some(confusion) = &r.confusion {
+                    let classes = confusion.classes();
+                    at_most("the confusion matrix's classes", classes, MAX_CLASSES)?;
+                    for (i, row) in confusion.counts.iter().enumerate() {
+                        exactly(
+                            format!("the confusion matrix's row {i}"),
+                            row.len(),
+                            classes,
+                        )?;
+                    }
+                }
                 at_most(
                     "the example predictions",
                     r.predictions.len(),

@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::model_file::SavedModel;
 use super::{ExperimentConfig, Fit, FitResult, Host, RunError, Tracker, eval_cost, schedule};
 use crate::config::{ConfigError, check_count};
 use crate::data::Dataset;
 use crate::model::Network;
 use crate::prune::Masks;
 use crate::rng::{Rng, Stream};
-use crate::train::{ContextSource, Samples, Trainer, mean_input};
+use crate::train::{Confusion, ContextSource, Samples, Trainer, mean_input};
 
 /// What to measure while training one network.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -73,6 +74,14 @@ pub struct TrainingResult {
     pub test_samples: usize,
     /// Predictions on the first test images.
     pub predictions: Vec<Prediction>,
+    /// The final network's confusion matrix on the test samples (absent from runs saved
+    /// before it was measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Confusion>,
+    /// The final network's accuracy on the training samples, beside the test accuracy
+    /// (absent from runs saved before it was measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_accuracy: Option<f64>,
 }
 
 /// Trains the network `config` describes.
@@ -107,7 +116,11 @@ pub async fn run<H: Host>(
     };
     let (steps, eval_every) = schedule(config, split.train.len(), spec.eval_every);
     let evals = steps.div_ceil(eval_every);
-    let total = steps + evals * eval_cost(split.test.len(), config.train.batch_size);
+    let batch = config.train.batch_size;
+    // The last measurements: the confusion matrix (a pass over the test samples) and the
+    // training accuracy (a pass over the training samples).
+    let last = eval_cost(split.test.len(), batch) + eval_cost(split.train.len(), batch);
+    let total = steps + evals * eval_cost(split.test.len(), batch) + last;
     let mut tracker = Tracker::new(host, total);
     let params = net.init(&mut Rng::stream(config.seed, Stream::Init), device);
     let masks = Masks::dense(net.params());
@@ -129,6 +142,22 @@ pub async fn run<H: Host>(
     tracker.phase("training");
     tracker.focus("model", 0);
     let fit = plan.run(&mut trainer, steps, &mut tracker).await?;
+    tracker.phase("measuring the final network");
+    let confusion = trainer.confusion(&test).await?;
+    let train_accuracy = trainer.evaluate(&train).await?.accuracy();
+    tracker.advance(last, None).await?;
+    if tracker.wants_model() {
+        let model = SavedModel {
+            config: config.clone(),
+            input: (rows, cols),
+            classes: dataset.classes(),
+            normalization: norm,
+            params: trainer.read_params().await?,
+            masks: trainer.masks().clone(),
+            test_accuracy: Some(fit.final_accuracy),
+        };
+        tracker.trained(model);
+    }
     let shown = &split.test[..spec.predictions.min(split.test.len())];
     let predictions = if shown.is_empty() {
         Vec::new()
@@ -170,5 +199,7 @@ pub async fn run<H: Host>(
         train_samples: split.train.len(),
         test_samples: split.test.len(),
         predictions,
+        confusion: Some(confusion),
+        train_accuracy: Some(train_accuracy),
     })
 }

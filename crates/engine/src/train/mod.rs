@@ -20,12 +20,16 @@ use crate::prune::Masks;
 use crate::rng::{Rng, Stream};
 use crate::tensor_io::{ReadError, download, download_scalar, upload};
 
+mod confusion;
 mod samples;
+mod shards;
 #[cfg(test)]
 mod tests;
 
 use samples::*;
+use shards::{batch_gradients, shard_count};
 
+pub use confusion::{Confusion, confusion};
 pub use samples::{ContextSource, Samples, mean_input};
 
 /// How a network is trained.
@@ -281,33 +285,21 @@ impl Trainer {
         let mut loss_sum: Option<Tensor<1>> = None;
         for _ in 0..steps {
             let positions = self.next_positions(samples.indices.len());
-            let batch = host_batch(samples, &positions).upload(&self.net, &self.device);
-            let leaves: Vec<Tensor<1>> = self
-                .store
-                .values()
-                .iter()
-                .map(|p| p.clone().autodiff().require_grad())
-                .collect();
-            let forward = self.net.forward(
-                &leaves,
-                batch.x.autodiff(),
-                batch.context.as_ref(),
+            let shards = shard_count(positions.len(), &self.device, oja.is_some());
+            let step = batch_gradients(
+                &self.net,
+                self.store.values(),
+                samples,
+                &positions,
+                shards,
+                &self.device,
                 oja.is_some(),
             )?;
-            let loss = cross_entropy(forward.logits, batch.one_hot.autodiff());
-            let mut grads = loss.backward();
-            let grad: Vec<Option<Tensor<1>>> = leaves
-                .iter()
-                .map(|leaf| leaf.grad_remove(&mut grads))
-                .collect();
-            // The leaves share the parameters' buffers; without them the CPU optimiser
-            // updates each buffer in place instead of copying it.
-            drop(leaves);
             // Oja's term is computed at the weights the forward pass used.
             let before = oja.map(|_| self.store.values().to_vec());
-            self.optimizer.step(&mut self.store, grad);
+            self.optimizer.step(&mut self.store, step.grads);
             if let (Some(spec), Some(before)) = (oja, before) {
-                for record in forward.dense {
+                for record in step.dense {
                     let id = record.weight;
                     let info = self.net.param(id);
                     let (inputs, outputs) = (info.shape[0], info.shape[1]);
@@ -332,7 +324,7 @@ impl Trainer {
                 }
             }
             self.steps += 1;
-            let loss = loss.inner();
+            let loss = step.loss;
             loss_sum = Some(match loss_sum {
                 Some(sum) => sum + loss,
                 None => loss,
@@ -358,6 +350,11 @@ impl Trainer {
     /// Accuracy and loss of the current parameters on `samples`.
     pub async fn evaluate(&self, samples: &Samples<'_>) -> Result<Evaluation, TrainError> {
         evaluate(&self.net, self.store.values(), samples, &self.device).await
+    }
+
+    /// The confusion matrix of the current parameters on `samples`.
+    pub async fn confusion(&self, samples: &Samples<'_>) -> Result<Confusion, TrainError> {
+        confusion(&self.net, self.store.values(), samples, &self.device).await
     }
 
     /// The class probabilities (softmax of the logits) for each of `samples`, one

@@ -17,6 +17,23 @@ fn setup(spec: ModelSpec, train: TrainSpec, seed: u64) -> (Dataset, Trainer) {
     (data, trainer)
 }
 
+/// One 3x3 convolution with pooling and a hidden layer of 10.
+fn small_cnn() -> ModelSpec {
+    ModelSpec::Cnn(crate::model::CnnSpec {
+        convs: vec![crate::model::ConvSpec {
+            channels: 3,
+            kernel: 3,
+            padding: 1,
+            pool: true,
+        }],
+        hidden: vec![10],
+        conv_kwta: None,
+        kwta: None,
+        dendrites: None,
+        init: Default::default(),
+    })
+}
+
 fn all(data: &Dataset) -> Vec<usize> {
     (0..data.len()).collect()
 }
@@ -140,19 +157,7 @@ fn masked_weights_stay_zero_under_every_optimiser_and_oja() {
         };
         assert_masked_weights_stay_zero(train, mlp());
     }
-    let cnn = ModelSpec::Cnn(crate::model::CnnSpec {
-        convs: vec![crate::model::ConvSpec {
-            channels: 3,
-            kernel: 3,
-            padding: 1,
-            pool: true,
-        }],
-        hidden: vec![10],
-        conv_kwta: None,
-        kwta: None,
-        dendrites: None,
-        init: Default::default(),
-    });
+    let cnn = small_cnn();
     assert_masked_weights_stay_zero(adam(), cnn);
 }
 
@@ -276,4 +281,70 @@ fn an_optimizer_reset_forgets_the_state_and_keeps_the_weights() {
         block_on(trainer.read_params()).expect("reads"),
         block_on(fresh.read_params()).expect("reads")
     );
+}
+
+/// The threaded build splits a batch across threads (`shards.rs`): the parts' gradients
+/// must add up to the whole batch's, for every kind of network.
+#[test]
+fn a_batch_split_in_parts_gives_the_whole_batch_gradient() {
+    let mut dendritic = MlpSpec::new(vec![32]);
+    dendritic.kwta = Some(KwtaSpec { fraction: 0.25 });
+    dendritic.dendrites = Some(DendriteSpec {
+        segments: 2,
+        context: 64,
+        selection: SegmentSelection::Max,
+    });
+    let cnn = small_cnn();
+    let context = ContextSource::NearestPrototype(vec![vec![0.5; 64], vec![0.0; 64]]);
+    for spec in [
+        ModelSpec::Mlp(MlpSpec::new(vec![16])),
+        ModelSpec::Mlp(dendritic),
+        cnn,
+    ] {
+        let (data, trainer) = setup(spec, adam(), 3);
+        let indices = all(&data);
+        let samples = Samples {
+            context: trainer.network().context_size().map(|_| &context),
+            ..Samples::new(&data, &indices)
+        };
+        // 101 samples: the parts are 34, 34 and 33.
+        let positions: Vec<usize> = (0..101).collect();
+        let device = crate::device::cpu();
+        let gradients = |shards| {
+            let step = shards::batch_gradients(
+                trainer.network(),
+                trainer.params(),
+                &samples,
+                &positions,
+                shards,
+                &device,
+                false,
+            )
+            .expect("computes");
+            let grads: Vec<Vec<f32>> = step
+                .grads
+                .into_iter()
+                .map(|g| {
+                    block_on(download(g.expect("every parameter has a gradient"))).expect("reads")
+                })
+                .collect();
+            (block_on(download_scalar(step.loss)).expect("reads"), grads)
+        };
+        let (whole_loss, whole) = gradients(1);
+        let (split_loss, split) = gradients(3);
+        assert!(
+            (whole_loss - split_loss).abs() < 1e-5,
+            "{whole_loss} vs {split_loss}"
+        );
+        assert_eq!(whole.len(), split.len());
+        for (a, b) in whole.iter().zip(&split) {
+            let scale = a.iter().fold(1e-3_f32, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * scale,
+                    "{x} vs {y} (largest {scale})"
+                );
+            }
+        }
+    }
 }

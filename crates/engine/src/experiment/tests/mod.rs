@@ -186,6 +186,29 @@ fn training_reports_live_curves_and_predicts_test_images() {
         .filter(|p| p.predicted == p.label)
         .count();
     assert!(r.fit.final_accuracy > 0.5 && hits >= 3, "{hits}/6, {r:?}");
+    // The confusion matrix counts every test sample once, and its diagonal is the final
+    // accuracy (ties between classes aside: none with these float scores).
+    let confusion = r.confusion.as_ref().expect("measured");
+    assert_eq!(confusion.classes(), 4);
+    assert_eq!(confusion.total(), 40);
+    let diagonal = confusion.correct() as f64 / 40.0;
+    assert!(
+        (diagonal - r.fit.final_accuracy).abs() < 1e-9,
+        "{confusion:?} vs {}",
+        r.fit.final_accuracy
+    );
+    let per_class = confusion.per_class_accuracy();
+    assert_eq!(per_class.len(), 4);
+    assert!(per_class.iter().flatten().all(|a| (0.0..=1.0).contains(a)));
+    let train = r.train_accuracy.expect("measured");
+    assert!(train > 0.5 && train <= 1.0, "{train}");
+    assert_eq!(ExperimentResult::Train(r.clone()).check_fits(&c), Ok(()));
+    // A ragged matrix read from a file does not fit.
+    let mut ragged = r.clone();
+    if let Some(m) = ragged.confusion.as_mut() {
+        m.counts[2].pop();
+    }
+    assert!(ExperimentResult::Train(ragged).check_fits(&c).is_err());
 }
 
 #[test]
@@ -210,9 +233,10 @@ fn the_host_sizes_the_chunks() {
     let ExperimentResult::Train(r) = result else {
         panic!("wrong kind")
     };
-    // 16 steps, one per chunk: a loss point and a report for each.
+    // 16 steps, one per chunk: a loss point and a report for each, and one report for
+    // the final measurements.
     assert_eq!(r.fit.losses.len(), 16);
-    assert_eq!(host.0, 16);
+    assert_eq!(host.0, 17);
     // The same training as with the config's chunks: chunking changes when the host is
     // told, not what is computed.
     let (again, _) = run_recorded(&c);
@@ -509,4 +533,88 @@ fn on_shipped_digits_kwta_with_sparsity_forgets_less_than_dense() {
         sparse.forgetting,
         dense.forgetting
     );
+}
+
+/// A host that keeps the trained network.
+struct Keeper(Option<super::model_file::SavedModel>);
+impl Host for Keeper {
+    fn report(&mut self, _: &Progress) -> Flow {
+        Flow::Continue
+    }
+    async fn pause(&mut self) {}
+    fn wants_model(&self) -> bool {
+        true
+    }
+    fn trained(&mut self, model: super::model_file::SavedModel) {
+        self.0 = Some(model);
+    }
+}
+
+#[test]
+fn a_trained_network_saved_and_loaded_tests_the_same() {
+    use super::model_file::{ModelFileError, SavedModel};
+    let c = config(ExperimentKind::Train(training::TrainingSpec::default()));
+    let data = Dataset::synthetic(160, 8, 4, 2);
+    let device = crate::device::cpu();
+    let mut host = Keeper(None);
+    let result = block_on(run(&c, &data, &device, &mut host)).expect("runs");
+    let ExperimentResult::Train(r) = result else {
+        panic!("wrong kind")
+    };
+    let model = host.0.expect("kept");
+    assert_eq!(model.test_accuracy, Some(r.fit.final_accuracy));
+    let bytes = model.to_bytes().expect("writes");
+    let loaded = SavedModel::from_bytes(&bytes).expect("reads");
+    assert_eq!(loaded, model);
+    let evaluation = block_on(loaded.evaluate(&data, &device)).expect("evaluates");
+    assert_eq!(evaluation.total, r.test_samples);
+    assert!((evaluation.accuracy() - r.fit.final_accuracy).abs() < 1e-9);
+
+    // Damaged or foreign files are refused, each with its reason.
+    let refuse = |b: &[u8]| SavedModel::from_bytes(b).expect_err("refused");
+    assert!(matches!(
+        refuse(b"not a model"),
+        ModelFileError::NotSafetensors(_)
+    ));
+    assert!(matches!(
+        refuse(&bytes[..bytes.len() - 3]),
+        ModelFileError::NotSafetensors(_)
+    ));
+    let foreign = safetensors::serialize(
+        [(
+            "w",
+            safetensors::tensor::TensorView::new(
+                safetensors::tensor::Dtype::F32,
+                vec![1],
+                &[0, 0, 0, 0],
+            )
+            .expect("view"),
+        )],
+        None,
+    )
+    .expect("writes");
+    assert_eq!(refuse(&foreign), ModelFileError::NotOurs);
+    let mut other = model.clone();
+    other.params[0][3] = f32::NAN;
+    let error = refuse(&other.to_bytes().expect("writes"));
+    assert!(matches!(error, ModelFileError::NonFinite(_)), "{error}");
+    let mut wider = model.clone();
+    wider.input = (9, 8);
+    assert!(matches!(
+        wider.to_bytes().map(|b| refuse(&b)),
+        Err(ModelFileError::Model(_)) | Ok(ModelFileError::Tensor { .. })
+    ));
+    // The version is checked: a file from a later version is refused by name.
+    let mut later = bytes.clone();
+    let at = later
+        .windows(13)
+        .position(|w| w == br#""version":"1""#)
+        .expect("the version is in the header");
+    later[at + 11] = b'9';
+    let error = refuse(&later);
+    assert!(error.to_string().contains("version 9"), "{error}");
+    assert!(matches!(
+        refuse(&vec![0; super::model_file::MAX_BYTES + 1]),
+        ModelFileError::TooLarge { .. }
+    ));
 }
