@@ -129,7 +129,8 @@ describe("charts people can read", () => {
     await run.click();
     const heatmap = panel.locator('[data-testid="heatmap-confusion"]');
     await heatmap.waitFor({ timeout: 300_000 });
-    // 10 x 10 cells; the rows are shares of the true class.
+    // 10 x 10 cells (drawn once the heatmap's box is measured).
+    await heatmap.locator("svg rect:has(> title)").first().waitFor();
     assert.equal(await heatmap.locator("svg rect:has(> title)").count(), 100);
     const perClass = panel.locator('[data-testid="table-per-class"] tbody tr');
     assert.equal(await perClass.count(), 10);

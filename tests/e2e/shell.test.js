@@ -69,7 +69,7 @@ describe("with WebGPU (SwiftShader)", () => {
     await run.click();
     const row = panel.locator('[data-testid="run-row"][data-status="finished"]');
     await row.waitFor({ timeout: 240_000 });
-    const chart = panel.locator('[data-testid="chart-accuracy"] svg').first();
+    const chart = panel.locator('[data-testid="chart-accuracy"] .chart-svg svg').first();
     const box = await chart.boundingBox();
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5);
     const tip = panel.locator('[data-testid="chart-accuracy-tip"]');

@@ -50,6 +50,8 @@ pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
     let log_y = RwSignal::new(start_y == Scale::Log);
     // Series the reader hid, by name (a live chart's series come and go).
     let hidden = RwSignal::new(BTreeSet::<String>::new());
+    // The point count follows the data at once (tests watch it); the drawing is throttled.
+    let points = Memo::new(move |_| spec.with(ChartSpec::point_count));
     let spec = throttled(spec, REDRAW_MS);
     let allowed = Memo::new(move |_| spec.with(|s| (s.log_allowed_x(), s.log_allowed_y())));
     let shown = Memo::new(move |_| {
@@ -79,7 +81,6 @@ pub(crate) fn Chart(#[prop(into)] spec: Signal<ChartSpec>) -> impl IntoView {
         shown.with(|s| chart::render(s, &size))
     });
     let id = Memo::new(move |_| spec.with(|s| s.id.clone()));
-    let points = Memo::new(move |_| spec.with(ChartSpec::point_count));
 
     // The mouse in SVG pixels; the hovered point follows both it and the data.
     let cursor = RwSignal::new(None::<(f64, f64)>);
@@ -227,7 +228,8 @@ fn box_width(node: NodeRef<Div>) -> ReadSignal<Option<f64>> {
                 width.set(Some(w));
             }
         };
-        measure(el.get_bounding_client_rect().width());
+        // No synchronous measure (it would force a layout in the task that mounts the
+        // chart): a ResizeObserver reports every box once when it starts observing it.
         let on_resize = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
             if let Some(entry) = entries.get(0).dyn_ref::<ResizeObserverEntry>() {
                 measure(entry.content_rect().width());
@@ -260,7 +262,11 @@ pub(crate) fn HeatmapView(#[prop(into)] heatmap: Signal<Heatmap>) -> impl IntoVi
         let width = width.get().unwrap_or(chart::WIDTH);
         heatmap.with(|m| chart::heatmap_size_for(m, width))
     });
+    // Drawn once its box is measured, as a line chart is.
     let svg = Memo::new(move |_| {
+        if width.get().is_none() {
+            return String::new();
+        }
         let (w, h) = size.get();
         heatmap.with(|m| chart::render_heatmap_svg(m, w, h))
     });
