@@ -70,8 +70,13 @@ describe("with WebGPU (SwiftShader)", () => {
     const row = panel.locator('[data-testid="run-row"][data-status="finished"]');
     await row.waitFor({ timeout: 240_000 });
     const chart = panel.locator('[data-testid="chart-accuracy"] .chart-svg svg').first();
+    // The finished run's chart is drawn once its box is measured: hover after that, with
+    // the chart in the window (a full-width chart can reach below an 800 px window).
+    await page.waitForTimeout(300);
+    await chart.scrollIntoViewIfNeeded();
     const box = await chart.boundingBox();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5);
+    await page.mouse.move(box.x + box.width * 0.7 - 5, box.y + box.height * 0.5);
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 3 });
     const tip = panel.locator('[data-testid="chart-accuracy-tip"]');
     await tip.waitFor();
     assert.notEqual(await tip.evaluate((el) => el.style.left), "", "the tooltip is placed");

@@ -84,9 +84,13 @@ for (const { label, webgpu, query, steps, values } of RUNS) {
 
       const samples = [];
       const sample = async () => {
-        const fraction = await page.evaluate(() =>
-          Number(document.querySelector('[data-testid="progress"]')?.getAttribute("data-fraction") ?? 1),
-        );
+        // The training steps only: the one-time measurements of the final network after
+        // them (confusion matrix, train accuracy, the model file) are not a leak.
+        const fraction = await page.evaluate(() => {
+          const progress = document.querySelector('[data-testid="progress"]');
+          if (progress && /measuring the final network/.test(progress.textContent)) return 1;
+          return Number(progress?.getAttribute("data-fraction") ?? 1);
+        });
         const wasm = await worker.evaluate(() => self.__memory?.buffer.byteLength ?? NaN);
         // The page's renderer (it hosts the worker) is the largest one; the others are spares.
         const renderer = renderers.map(processMemory).reduce((a, b) => (b.rss > a.rss ? b : a));
