@@ -72,27 +72,25 @@ pub(super) fn batch_gradients(
     };
     #[cfg(not(feature = "threads"))]
     let results: Vec<Result<StepGradients, ModelError>> = parts.iter().map(run).collect();
-    let mut results = results.into_iter();
-    let Some(first) = results.next() else {
-        // Not reached: `shards > 1` means at least two parts.
-        return part_gradients(net, values, samples, positions, total, device, false);
-    };
-    results.try_fold(first?, |acc, part| {
-        let part = part?;
-        Ok(StepGradients {
-            grads: acc
-                .grads
-                .into_iter()
-                .zip(part.grads)
-                .map(|(a, b)| match (a, b) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                })
-                .collect(),
-            loss: acc.loss + part.loss,
-            dense: Vec::new(),
-        })
-    })
+    let parts = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // `shards > 1` makes at least two parts, so `reduce` has something to return.
+    let sum = parts.into_iter().reduce(|acc, part| StepGradients {
+        grads: acc
+            .grads
+            .into_iter()
+            .zip(part.grads)
+            .map(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            })
+            .collect(),
+        loss: acc.loss + part.loss,
+        dense: Vec::new(),
+    });
+    match sum {
+        Some(sum) => Ok(sum),
+        None => part_gradients(net, values, samples, positions, total, device, false),
+    }
 }
 
 /// Forward and backward over one part of a batch of `total` samples: its loss weighted by
