@@ -238,6 +238,7 @@ async fn run_one(run: u64, config: ExperimentConfig, source: DataSource) {
         run,
         control,
         sent: f64::NEG_INFINITY,
+        phase: String::new(),
         points: Vec::new(),
         ms_per_step: None,
         chunk: None,
@@ -294,6 +295,8 @@ struct WorkerHost {
     control: Rc<Control>,
     /// When progress was last sent.
     sent: f64,
+    /// The phase last sent: a new one is sent at once.
+    phase: String,
     /// Live points not sent yet.
     points: Vec<LivePoint>,
     /// Milliseconds per step, smoothed over the chunks so far.
@@ -366,8 +369,12 @@ impl Host for WorkerHost {
                 None => per_step,
             });
         }
-        if now - self.sent >= PROGRESS_EVERY_MS || progress.done >= progress.total {
+        if now - self.sent >= PROGRESS_EVERY_MS
+            || progress.done >= progress.total
+            || progress.phase != self.phase
+        {
             self.sent = now;
+            self.phase.clone_from(&progress.phase);
             self.flush_points();
             post(&Event::Progress {
                 run: self.run,

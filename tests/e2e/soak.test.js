@@ -86,15 +86,17 @@ for (const { label, webgpu, query, steps, values } of RUNS) {
       const sample = async () => {
         // The training steps only: the one-time measurements of the final network after
         // them (confusion matrix, train accuracy, the model file) are not a leak.
-        const fraction = await page.evaluate(() => {
+        const { fraction, last } = await page.evaluate(() => {
           const progress = document.querySelector('[data-testid="progress"]');
-          if (progress && /measuring the final network/.test(progress.textContent)) return 1;
-          return Number(progress?.getAttribute("data-fraction") ?? 1);
+          return {
+            fraction: Number(progress?.getAttribute("data-fraction") ?? 1),
+            last: /measuring the final network/.test(progress?.textContent ?? ""),
+          };
         });
         const wasm = await worker.evaluate(() => self.__memory?.buffer.byteLength ?? NaN);
         // The page's renderer (it hosts the worker) is the largest one; the others are spares.
         const renderer = renderers.map(processMemory).reduce((a, b) => (b.rss > a.rss ? b : a));
-        samples.push({ t: Date.now(), fraction, wasm, renderer: renderer.rss, gpu: gpu ? processMemory(gpu).rss : NaN });
+        samples.push({ t: Date.now(), fraction, last, wasm, renderer: renderer.rss, gpu: gpu ? processMemory(gpu).rss : NaN });
       };
       await sample();
       await run.click();
@@ -109,7 +111,13 @@ for (const { label, webgpu, query, steps, values } of RUNS) {
       const peaks = { renderer: Math.max(...renderers.map((p) => processMemory(p).peak)), gpu: gpu ? processMemory(gpu).peak : NaN };
       await cdp.detach();
 
-      const during = samples.slice(1).filter((s) => s.fraction > 0 && s.fraction < 1);
+      // The worker names the last phase as it begins it, but the page may show it a
+      // moment later: the last sample before the page did may already include the
+      // phase's memory, so it is left out too.
+      const during = samples
+        .slice(1)
+        .filter((s) => !s.last && s.fraction > 0 && s.fraction < 1)
+        .slice(0, -1);
       const warm = during.find((s) => s.fraction >= WARM_UP);
       assert.ok(warm && during.length >= 5, `enough samples after warm-up (${during.length} in all)`);
       const after = during.filter((s) => s.t >= warm.t);

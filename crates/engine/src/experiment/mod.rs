@@ -231,6 +231,13 @@ impl<'h, H: Host> Tracker<'h, H> {
         self.progress.phase = phase.into();
     }
 
+    /// Starts `phase` and reports it at once: for work that reports nothing until it is
+    /// done, so the page does not go on naming the phase before it.
+    pub(crate) async fn enter(&mut self, phase: impl Into<String>) -> Result<(), RunError> {
+        self.phase(phase);
+        self.advance(0, None).await
+    }
+
     /// Records `work` units done and reports; `Err(Cancelled)` if the host says stop.
     pub(crate) async fn advance(&mut self, work: u64, loss: Option<f64>) -> Result<(), RunError> {
         self.progress.done += work;

@@ -142,7 +142,7 @@ pub async fn run<H: Host>(
     tracker.phase("training");
     tracker.focus("model", 0);
     let fit = plan.run(&mut trainer, steps, &mut tracker).await?;
-    tracker.phase("measuring the final network");
+    tracker.enter("measuring the final network").await?;
     let confusion = trainer.confusion(&test).await?;
     let train_accuracy = trainer.evaluate(&train).await?.accuracy();
     tracker.advance(last, None).await?;

@@ -236,7 +236,7 @@ fn the_host_sizes_the_chunks() {
     // 16 steps, one per chunk: a loss point and a report for each, and one report for
     // the final measurements.
     assert_eq!(r.fit.losses.len(), 16);
-    assert_eq!(host.0, 17);
+    assert_eq!(host.0, 18);
     // The same training as with the config's chunks: chunking changes when the host is
     // told, not what is computed.
     let (again, _) = run_recorded(&c);
