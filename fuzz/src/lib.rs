@@ -109,11 +109,12 @@ pub fn run_file(data: &[u8]) {
         }
         for heatmap in views::continual_heatmap(&run)
             .into_iter()
-            .chain(views::confusion_heatmap(&run))
+            .chain(views::confusion_heatmaps(&run))
         {
             let _ = render_heatmap_svg(&heatmap, 640.0, 360.0);
         }
         let _ = views::tables(&run, &[&run]);
+        let _ = views::compare(run.tab, &[&run, &run]);
         let _ = views::headline(&run);
         let _ = views::paper_lines(&run, &[]);
         let back = history::import_run(&history::export_run(&run)).expect("an export reads");

@@ -472,6 +472,7 @@ mod tests {
                 forgetting: 0.0,
                 backward_transfer: 0.0,
                 training: Vec::new(),
+                confusion: None,
             })
         };
         run.result = Some(result(tasks));

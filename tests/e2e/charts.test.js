@@ -3,16 +3,14 @@
 // heatmap) at 1280 x 800 and at a phone's 390 x 844, every piece of chart text is at least
 // 12 CSS pixels on screen (its computed font size times the SVG's scale on screen), the SVG
 // is drawn at its box's width, the task axis has whole-number ticks, the legend hides and
-// shows a series, and the hover tooltip still follows the mouse. A Train run shows its
-// confusion matrix, per-class accuracy and train accuracy.
-import { after, before, describe, test } from "node:test";
+// shows a series, the hover tooltip still follows the mouse, and the final network's
+// confusion matrix on each task is shown. A Train run shows its confusion matrix,
+// per-class accuracy and train accuracy.
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { launch, openPage, waitForStartup } from "./browser.js";
-import { serve } from "./server.js";
-import { PANELS, link } from "./links.js";
-
-const DIST = new URL("../../dist/", import.meta.url).pathname;
+import { openPage } from "./browser.js";
+import { PANELS } from "./links.js";
+import { openPanel, siteAndBrowser } from "./site.js";
 const MIN_PX = 12;
 
 /** Every text of every chart and heatmap in the panel, with its size on screen. */
@@ -40,30 +38,16 @@ async function chartTexts(page, panel) {
 }
 
 describe("charts people can read", () => {
-  let server, browser;
-  before(async () => {
-    assert.ok(existsSync(DIST + "index.html"), `no ${DIST}index.html: run \`make dist\` first`);
-    server = await serve(DIST, { isolated: true });
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = siteAndBrowser();
 
   for (const [width, height] of [
     [1280, 800],
     [390, 844],
   ]) {
     test(`at ${width} px: chart text >= ${MIN_PX} px, drawn at its width, legend toggles, hover`, async () => {
-      const { page, errors, close } = await openPage(browser, { width, height });
+      const { page, errors, close } = await openPage(site.browser, { width, height });
       const { values, runs } = PANELS.continual;
-      await page.goto(server.url + "?backend=cpu" + link("continual", values));
-      const status = await waitForStartup(page);
-      assert.equal(status.state, "ok", status.text);
-      const panel = page.locator('[data-testid="panel-continual"]');
-      const run = panel.locator('[data-testid="run"]');
-      await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+      const { panel, run } = await openPanel(page, site.server.url, "continual", values);
       await run.click();
       await page.waitForFunction(
         (n) =>
@@ -72,6 +56,8 @@ describe("charts people can read", () => {
         runs,
         { timeout: 300_000 },
       );
+      // The per-task confusion matrices are folded away: open them.
+      await panel.locator('[data-testid="task-confusion"] summary').click();
       const forgetting = panel.locator('[data-testid="chart-forgetting"]').first();
       await forgetting.scrollIntoViewIfNeeded();
       // The chart is redrawn once its box is measured.
@@ -82,6 +68,9 @@ describe("charts people can read", () => {
       const charts = new Set(sized.map((t) => t.chart));
       assert.ok(charts.has("chart-forgetting"), [...charts].join(", "));
       assert.ok([...charts].some((c) => c.startsWith("heatmap-")), `no heatmap among ${[...charts].join(", ")}`);
+      // The final network's confusion matrix on each task (of 2), every class a column.
+      const perTask = [...charts].filter((c) => c.startsWith("heatmap-confusion-task-")).sort();
+      assert.deepEqual(perTask, ["heatmap-confusion-task-1", "heatmap-confusion-task-2"], [...charts].join(", "));
       const small = sized.filter((t) => !(t.px >= MIN_PX - 0.01));
       const smallest = Math.min(...sized.map((t) => t.px));
       console.log(`${width} px: ${sized.length} chart texts in ${charts.size} charts, smallest ${smallest.toFixed(1)} px`);
@@ -119,13 +108,8 @@ describe("charts people can read", () => {
   }
 
   test("a Train run shows its confusion matrix, per-class accuracy and train accuracy", async () => {
-    const { page, errors, close } = await openPage(browser, { width: 1280, height: 800 });
-    await page.goto(server.url + "?backend=cpu" + link("train", PANELS.train.values));
-    const status = await waitForStartup(page);
-    assert.equal(status.state, "ok", status.text);
-    const panel = page.locator('[data-testid="panel-train"]');
-    const run = panel.locator('[data-testid="run"]');
-    await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+    const { page, errors, close } = await openPage(site.browser, { width: 1280, height: 800 });
+    const { panel, run } = await openPanel(page, site.server.url, "train", PANELS.train.values);
     await run.click();
     const heatmap = panel.locator('[data-testid="heatmap-confusion"]');
     await heatmap.waitFor({ timeout: 300_000 });

@@ -3,17 +3,15 @@
 // Noise panel loads it and tests it (clean and under its noise levels) with the same test
 // accuracy as the native runner's `bioplay eval` (within 1e-6) and as the run that saved
 // it; a damaged file is refused with its reason and changes nothing.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch, openPage, waitForStartup } from "./browser.js";
-import { serve } from "./server.js";
-import { PANELS, link } from "./links.js";
-
-const DIST = new URL("../../dist/", import.meta.url).pathname;
+import { openPage } from "./browser.js";
+import { PANELS } from "./links.js";
+import { openPanel, siteAndBrowser } from "./site.js";
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The native runner, built (debug) if `make test-native` has not built it already. */
@@ -26,25 +24,11 @@ function runner() {
 }
 
 describe("a trained network to take away", () => {
-  let server, browser;
-  before(async () => {
-    assert.ok(existsSync(DIST + "index.html"), `no ${DIST}index.html: run \`make dist\` first`);
-    server = await serve(DIST, { isolated: true });
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = siteAndBrowser();
 
   test("download, load in the Noise panel and in the runner: same accuracy; a damaged file is refused", async () => {
-    const { page, errors, close } = await openPage(browser, { width: 1280, height: 900 });
-    await page.goto(server.url + "?backend=cpu" + link("train", PANELS.train.values));
-    const status = await waitForStartup(page);
-    assert.equal(status.state, "ok", status.text);
-    const train = page.locator('[data-testid="panel-train"]');
-    const run = train.locator('[data-testid="run"]');
-    await page.waitForFunction((el) => !el.disabled, await run.elementHandle(), { timeout: 60_000 });
+    const { page, errors, close } = await openPage(site.browser, { width: 1280, height: 900 });
+    const { panel: train, run } = await openPanel(page, site.server.url, "train", PANELS.train.values);
     await run.click();
     const button = train.locator('[data-testid="download-model"]');
     await button.waitFor({ timeout: 300_000 });
@@ -67,7 +51,7 @@ describe("a trained network to take away", () => {
     assert.ok(Math.abs(report.accuracy - saved) <= 1e-6, `runner ${report.accuracy} vs saved ${saved}`);
 
     // The page: the Noise panel tests it, clean and at its noise levels.
-    await page.goto(server.url + "?backend=cpu#/noise");
+    await page.goto(site.server.url + "?backend=cpu#/noise");
     const noise = page.locator('[data-testid="panel-noise"]');
     await noise.locator('[data-testid="model-file"]').setInputFiles(file);
     const result = noise.locator('[data-testid="model-result"]');

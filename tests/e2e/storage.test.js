@@ -5,14 +5,12 @@
 // write's transaction aborts with a QuotaExceededError, as Chromium's does when the quota
 // is used up. (The DevTools protocol's quota override did not make this Chromium refuse
 // writes reliably: in 1 of 3 tries.)
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { launch, openPage, waitForStartup } from "./browser.js";
-import { serve } from "./server.js";
+import { readFileSync } from "node:fs";
+import { openPage, waitForStartup } from "./browser.js";
 import { PANELS, link } from "./links.js";
-
-const DIST = new URL("../../dist/", import.meta.url).pathname;
+import { siteAndBrowser } from "./site.js";
 const SEED = new URL("../../fuzz/corpus/run_file/imp.json", import.meta.url).pathname;
 const LEGACY_KEY = "bioplay.history.v1";
 const RUN_TIMEOUT = 240_000;
@@ -56,19 +54,10 @@ async function until(check, what, timeout = 60_000) {
 }
 
 describe("run storage", () => {
-  let server, browser;
-  before(async () => {
-    assert.ok(existsSync(DIST + "index.html"), `no ${DIST}index.html: run \`make dist\` first`);
-    server = await serve(DIST, { isolated: true });
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = siteAndBrowser();
 
   test("a history kept in local storage by an earlier version moves to the database once", async () => {
-    const { page, errors, close } = await openPage(browser);
+    const { page, errors, close } = await openPage(site.browser);
     const run = JSON.parse(readFileSync(SEED, "utf8")).run;
     const legacy = {
       format: 1,
@@ -87,7 +76,7 @@ describe("run storage", () => {
       },
       [LEGACY_KEY, JSON.stringify(legacy)],
     );
-    await page.goto(server.url + "?backend=cpu#/prune");
+    await page.goto(site.server.url + "?backend=cpu#/prune");
     await waitForStartup(page);
     const panel = page.locator('[data-testid="panel-prune"]');
     const rows = panel.locator('[data-testid="run-row"]');
@@ -112,11 +101,11 @@ describe("run storage", () => {
   });
 
   test("a reload during a run keeps it, marked interrupted", async () => {
-    const { page, errors, close } = await openPage(browser);
+    const { page, errors, close } = await openPage(site.browser);
     // Long enough that it is still running after its first save (every 3 s): about 30 s
     // on the threaded CPU engine of a 2-core machine.
     const values = { ...PANELS.train.values, epochs: 100, train_samples: 5000 };
-    await page.goto(server.url + "?backend=cpu" + link("train", values));
+    await page.goto(site.server.url + "?backend=cpu" + link("train", values));
     await waitForStartup(page);
     const panel = page.locator('[data-testid="panel-train"]');
     await panel.locator('[data-testid="link-restored"]').waitFor();
@@ -143,7 +132,7 @@ describe("run storage", () => {
   });
 
   test("a full disk: the new run stays in the page, exportable, and older runs are untouched", async () => {
-    const { page, errors, close } = await openPage(browser);
+    const { page, errors, close } = await openPage(site.browser);
     await page.addInitScript(() => {
       const put = IDBObjectStore.prototype.put;
       IDBObjectStore.prototype.put = function (...args) {
@@ -159,7 +148,7 @@ describe("run storage", () => {
       };
     });
     const values = PANELS.train.values;
-    await page.goto(server.url + "?backend=cpu" + link("train", values));
+    await page.goto(site.server.url + "?backend=cpu" + link("train", values));
     await waitForStartup(page);
     const panel = page.locator('[data-testid="panel-train"]');
     const run = panel.locator('[data-testid="run"]');

@@ -350,21 +350,57 @@ pub fn class_names(config: &ExperimentConfig, classes: usize) -> Vec<String> {
         .collect()
 }
 
-/// The confusion matrix of a Train run's final network, each row as fractions of its true
-/// class, as a heatmap.
-pub fn confusion_heatmap(run: &RunRecord) -> Option<Heatmap> {
-    let Some(ExperimentResult::Train(r)) = &run.result else {
-        return None;
-    };
-    let confusion = r.confusion.as_ref()?;
-    let names = class_names(&run.config, confusion.classes());
-    Some(Heatmap {
-        id: "confusion".into(),
-        title: "Confusion matrix (share of each true class)".into(),
-        x_label: "predicted class".into(),
-        y_label: "true class".into(),
-        row_labels: names.clone(),
-        col_labels: names,
-        cells: confusion.row_fractions(),
-    })
+/// The confusion matrices of a run's final network, each row as fractions of its true
+/// class, as heatmaps: a Train run's on its test samples; a Continual run's on each task's
+/// test samples (the rows of the classes the task holds: in a split sequence, where an
+/// earlier task's digits went shows what was forgotten). None for other runs, or runs
+/// saved before the matrices were kept.
+pub fn confusion_heatmaps(run: &RunRecord) -> Vec<Heatmap> {
+    match &run.result {
+        Some(ExperimentResult::Train(r)) => r
+            .confusion
+            .iter()
+            .map(|confusion| {
+                let names = class_names(&run.config, confusion.classes());
+                Heatmap {
+                    id: "confusion".into(),
+                    title: "Confusion matrix (share of each true class)".into(),
+                    x_label: "predicted class".into(),
+                    y_label: "true class".into(),
+                    row_labels: names.clone(),
+                    col_labels: names,
+                    cells: confusion.row_fractions(),
+                }
+            })
+            .collect(),
+        Some(ExperimentResult::Continual(r)) => r
+            .confusion
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(task, confusion)| {
+                let names = class_names(&run.config, confusion.classes());
+                let (row_labels, cells) = confusion
+                    .row_fractions()
+                    .into_iter()
+                    .zip(&names)
+                    .filter(|(row, _)| row.iter().any(Option::is_some))
+                    .map(|(row, name)| (name.clone(), row))
+                    .unzip();
+                Heatmap {
+                    id: format!("confusion-task-{}", task + 1),
+                    title: format!(
+                        "Task {}: confusion after the last task (share of each true class)",
+                        task + 1
+                    ),
+                    x_label: "predicted class".into(),
+                    y_label: "true class".into(),
+                    row_labels,
+                    col_labels: names,
+                    cells,
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }

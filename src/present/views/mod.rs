@@ -1,6 +1,6 @@
 //! What each panel shows, as data: the charts and tables of a run, of the live points of
-//! a run in progress, and of other runs overlaid from the history. Plain Rust, tested
-//! natively; the components only draw what this returns.
+//! a run in progress, of other runs overlaid from the history, and of runs compared side
+//! by side. Plain Rust, tested natively; the components only draw what this returns.
 
 use std::collections::BTreeMap;
 
@@ -22,13 +22,15 @@ use crate::present::history::RunRecord;
 use crate::present::routes::Tab;
 
 mod charts;
+mod compare;
 mod tables;
 // The tests run the engine with pollster, a native-only dev-dependency.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 mod verdicts;
 
-pub use charts::{class_names, confusion_heatmap, continual_heatmap, live_charts, result_charts};
+pub use charts::{class_names, confusion_heatmaps, continual_heatmap, live_charts, result_charts};
+pub use compare::{CompareColumn, Comparison, compare, compare_name};
 pub use tables::tables;
 pub use verdicts::{headline, paper_lines};
 

@@ -213,6 +213,7 @@ fn continual_claims_follow_the_runs_setting() {
             forgetting,
             backward_transfer,
             training: Vec::new(),
+            confusion: None,
         }));
         r
     };
@@ -255,7 +256,9 @@ fn continual_claims_follow_the_runs_setting() {
 #[test]
 fn a_train_run_shows_its_confusion_matrix_and_per_class_accuracy() {
     let (a, _) = run(Tab::Train, SMALL);
-    let h = confusion_heatmap(&a).expect("a train run has one");
+    let heatmaps = confusion_heatmaps(&a);
+    assert_eq!(heatmaps.len(), 1, "a train run has one");
+    let h = &heatmaps[0];
     assert_eq!((h.cells.len(), h.row_labels.len()), (10, 10));
     // Each row is a share of its true class: rows with samples sum to 1.
     for row in &h.cells {
@@ -293,6 +296,122 @@ fn a_train_run_shows_its_confusion_matrix_and_per_class_accuracy() {
         r.confusion = None;
         r.train_accuracy = None;
     }
-    assert!(confusion_heatmap(&old).is_none());
+    assert!(confusion_heatmaps(&old).is_empty());
     assert_eq!(tables(&old, &[])[0].rows[0][1], "–");
+}
+
+#[test]
+fn compare_lays_runs_side_by_side_and_lists_what_differs() {
+    let (mut a, _) = run(Tab::Train, SMALL);
+    let (mut b, _) = run(
+        Tab::Train,
+        &[SMALL, &[("hidden", "24"), ("lr", "0.003")]].concat(),
+    );
+    a.id = "a".into();
+    b.id = "b".into();
+    b.backend = "WebGPU".into();
+    let c = compare(Tab::Train, &[&a, &b]);
+    assert_eq!(c.columns.len(), 2);
+    assert_eq!(c.columns[0].name, "Run A");
+    assert_eq!(c.columns[1].run, "b");
+    for (i, col) in c.columns.iter().enumerate() {
+        let chart = col.chart.as_ref().expect("the main chart");
+        assert_eq!(
+            chart.id,
+            format!("compare-{i}-accuracy"),
+            "ids unique on the page"
+        );
+        assert!(chart.point_count() > 0);
+        assert_eq!(col.table.as_ref().map(|t| t.id.as_str()), Some("summary"));
+        assert!(col.headline.is_some());
+    }
+    assert_eq!(c.differences.headers, ["setting", "Run A", "Run B"]);
+    let rows: Vec<&str> = c.differences.rows.iter().map(|r| r[0].as_str()).collect();
+    let hidden = crate::present::form::fields(Tab::Train)
+        .into_iter()
+        .find(|f| f.key == "hidden")
+        .expect("a hidden field")
+        .label;
+    assert_eq!(rows, [hidden, "Learning rate", "compute backend"]);
+    let hidden_row = &c.differences.rows[0];
+    assert_eq!(hidden_row[1..], ["16".to_owned(), "24".to_owned()]);
+    assert_eq!(
+        c.same + 2,
+        crate::present::form::fields(Tab::Train).len(),
+        "every other setting counted as the same"
+    );
+    // The full configs' differences name the paths.
+    assert!(
+        c.config_differences
+            .rows
+            .iter()
+            .any(|r| r[0].contains("hidden") && r[1] == "16" && r[2] == "24"),
+        "{:?}",
+        c.config_differences.rows
+    );
+    assert!(
+        !c.config_differences
+            .rows
+            .iter()
+            .any(|r| r[0].contains("batch_size"))
+    );
+
+    // The same settings: nothing differs.
+    let same = compare(Tab::Train, &[&a, &a]);
+    assert!(same.differences.rows.is_empty());
+    assert!(same.config_differences.rows.is_empty());
+    assert_eq!(compare_name(25), "Run Z");
+    assert_eq!(compare_name(26), "Run 27");
+}
+
+#[test]
+fn compare_names_the_method_where_continual_runs_differ_in_it() {
+    let (mut a, _) = run(Tab::Continual, SMALL);
+    let mut b = a.clone();
+    a.method = Some("dense".into());
+    b.method = Some("k-WTA".into());
+    let c = compare(Tab::Continual, &[&a, &b]);
+    assert_eq!(c.differences.rows[0], ["method", "dense", "k-WTA"]);
+    assert_eq!(
+        c.columns[0].table.as_ref().map(|t| t.id.as_str()),
+        Some("methods")
+    );
+    assert_eq!(
+        c.columns[1].chart.as_ref().map(|s| s.id.as_str()),
+        Some("compare-1-forgetting")
+    );
+}
+
+#[test]
+fn a_continual_run_shows_each_tasks_confusion_after_the_last_task() {
+    let (a, _) = run(Tab::Continual, SMALL);
+    let Some(ExperimentResult::Continual(r)) = &a.result else {
+        panic!("a continual result")
+    };
+    let matrices = r.confusion.as_ref().expect("kept");
+    assert_eq!(matrices.len(), r.tasks);
+    // The last row of the accuracy matrix is the matrices' diagonal shares.
+    for (j, m) in matrices.iter().enumerate() {
+        let share = m.correct() as f64 / m.total() as f64;
+        assert_eq!(Some(share), r.accuracy[r.tasks - 1][j], "task {}", j + 1);
+    }
+    let heatmaps = confusion_heatmaps(&a);
+    assert_eq!(heatmaps.len(), r.tasks);
+    assert_eq!(heatmaps[1].id, "confusion-task-2");
+    for h in &heatmaps {
+        // Only the classes with test samples are rows; every class is a column.
+        assert!(!h.cells.is_empty() && h.cells.len() <= 10);
+        assert_eq!(h.row_labels.len(), h.cells.len());
+        assert!(
+            h.cells
+                .iter()
+                .all(|row| row.len() == 10 && row.iter().any(Option::is_some))
+        );
+    }
+    // A run saved before the matrices were kept shows none.
+    let mut old = a.clone();
+    if let Some(ExperimentResult::Continual(r)) = old.result.as_mut() {
+        r.confusion = None;
+    }
+    assert!(confusion_heatmaps(&old).is_empty());
 }

@@ -1,6 +1,7 @@
 //! One experiment panel: its settings form (checked as you type), run controls and
 //! progress, the charts and tables of the run shown (live while it runs), images, and the
-//! panel's run history with overlays, export, import and share links.
+//! panel's run history with overlays, export, import and share links, and the compare view
+//! of runs side by side.
 //!
 //! The same components serve all five panels; what differs (fields, charts, tables) comes
 //! from [`crate::present::form`] and [`crate::present::views`], which hold no UI code.
@@ -27,12 +28,14 @@ use crate::shell::engine::EngineStart;
 use crate::shell::job::{self, Launch};
 use crate::shell::store::{JobState, Notice, Store, use_store};
 
+mod compare;
 mod controls;
 mod model;
 mod results;
 mod runs;
 mod settings;
 
+use compare::*;
 use controls::*;
 use model::*;
 use results::*;
@@ -44,6 +47,8 @@ use settings::*;
 pub(crate) fn ExperimentPanel(tab: Tab, startup: ReadSignal<Option<EngineStart>>) -> impl IntoView {
     let store = use_store();
     let notice = move || store.notices.with(|n| n.get(tab.id()).cloned());
+    // The runs of the compare view (none: closed).
+    let comparing = RwSignal::new(Vec::<String>::new());
     view! {
         <section class="panel" data-testid=format!("panel-{}", tab.id())>
             <h2>{tab.title()}</h2>
@@ -77,7 +82,8 @@ pub(crate) fn ExperimentPanel(tab: Tab, startup: ReadSignal<Option<EngineStart>>
                     <RunView tab />
                 </div>
             </div>
-            <HistoryList tab />
+            <CompareView tab comparing />
+            <HistoryList tab comparing />
         </section>
     }
 }

@@ -71,10 +71,28 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
         let tables = views::tables(&run, &refs);
         let headline = views::headline(&run);
         let paper = views::paper_lines(&run, &refs);
-        let heatmaps: Vec<_> = views::continual_heatmap(&run)
-            .into_iter()
-            .chain(views::confusion_heatmap(&run))
-            .collect();
+        // A Continual run's confusion matrices (one per task) are folded away under the
+        // accuracy matrix, so the methods' table stays in sight.
+        let continual = matches!(run.result, Some(ExperimentResult::Continual(_)));
+        let (heatmaps, folded): (Vec<_>, Vec<_>) = if continual {
+            (
+                views::continual_heatmap(&run).into_iter().collect(),
+                views::confusion_heatmaps(&run),
+            )
+        } else {
+            (views::confusion_heatmaps(&run), Vec::new())
+        };
+        let folded = (!folded.is_empty()).then(|| {
+            let count = folded.len();
+            view! {
+                <details class="folded-heatmaps" data-testid="task-confusion">
+                    <summary>
+                        {format!("The final network's confusion matrix on each task ({count})")}
+                    </summary>
+                    {folded.into_iter().map(|h| view! { <HeatmapView heatmap=h /> }).collect_view()}
+                </details>
+            }
+        });
         let status = match &run.status {
             RunStatus::Finished => None,
             RunStatus::Running => Some(
@@ -104,6 +122,7 @@ pub(super) fn RunView(tab: Tab) -> impl IntoView {
                     .collect_view()}
             </div>
             {heatmaps.into_iter().map(|h| view! { <HeatmapView heatmap=h /> }).collect_view()}
+            {folded}
             {tables.into_iter().map(|t| view! { <TableView table=t /> }).collect_view()}
             {matches!(run.result, Some(ExperimentResult::Train(_)))
                 .then(|| view! { <ModelDownload run=run.clone() /> })}

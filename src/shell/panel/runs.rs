@@ -1,11 +1,11 @@
 //! The panel's run history: one row per run with overlay, rename, export, share and
-//! delete, and import of a saved run.
+//! delete, import of a saved run, and the button that compares the ticked runs.
 
 use super::*;
 
 /// The panel's runs: show, overlay, export, load settings, delete; import and clear.
 #[component]
-pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
+pub(super) fn HistoryList(tab: Tab, comparing: RwSignal<Vec<String>>) -> impl IntoView {
     let store = use_store();
     let runs = Memo::new_with_compare(
         move |_| {
@@ -16,6 +16,23 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
         runs_changed,
     );
     let running = move || store.running.with(Option::is_some);
+    let to_compare = move || runs_to_compare(store, tab).len();
+    let compare = move |_| {
+        comparing.set(runs_to_compare(store, tab));
+        // Brought into view once drawn.
+        request_animation_frame(move || {
+            let selector = format!(
+                "[data-testid=\"panel-{}\"] [data-testid=\"compare\"]",
+                tab.id()
+            );
+            if let Some(section) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+            {
+                section.scroll_into_view();
+            }
+        });
+    };
     let import = move |ev: web_sys::Event| {
         let Some(file) = browser::chosen_file(&ev) else {
             return;
@@ -85,6 +102,17 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
                     "Import a run (JSON)"
                     <input type="file" accept=".json,application/json" data-testid="import-run" on:change=import />
                 </label>
+                <button
+                    data-testid="compare-runs"
+                    disabled=move || to_compare() < 2
+                    title="The run shown and the ticked runs, side by side"
+                    on:click=compare
+                >
+                    {move || match to_compare() {
+                        n if n >= 2 => format!("Compare {n} runs side by side"),
+                        _ => "Compare side by side (tick a run)".to_owned(),
+                    }}
+                </button>
                 <button class="link" data-testid="clear-history" disabled=running on:click=clear>
                     "Clear all runs"
                 </button>
@@ -99,7 +127,8 @@ pub(super) fn HistoryList(tab: Tab) -> impl IntoView {
                 <p class="muted">"Reading the saved runs…"</p>
             </Show>
             <p class="muted">
-                "Runs are kept in this browser. Tick runs to overlay their curves on the charts above. "
+                "Runs are kept in this browser. Tick runs to overlay their curves on the charts above, \
+                 or to compare them with the run shown side by side. "
                 {format!(
                     "Run files of up to {} MB can be imported.",
                     history::MAX_RUN_FILE_BYTES / 1_000_000

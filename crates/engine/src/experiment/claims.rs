@@ -312,6 +312,7 @@ mod tests {
             forgetting,
             backward_transfer: 0.0,
             training: Vec::new(),
+            confusion: None,
         }
     }
 

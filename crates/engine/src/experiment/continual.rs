@@ -15,7 +15,7 @@ use crate::data::{Dataset, Normalization};
 use crate::model::Network;
 use crate::prune::{MaskScope, Masks};
 use crate::rng::{Rng, Stream};
-use crate::train::{ContextSource, Samples, Trainer, mean_input};
+use crate::train::{Confusion, ContextSource, Samples, Trainer, mean_input};
 
 /// How the tasks are made from one dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +112,10 @@ pub struct ContinualResult {
     pub backward_transfer: f64,
     /// Training of each task.
     pub training: Vec<FitResult>,
+    /// The final network's confusion matrix on each task's test samples (tested as the
+    /// accuracy matrix's last row tests them), absent from runs saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Vec<Confusion>>,
 }
 
 impl ContinualResult {
@@ -231,16 +235,11 @@ pub async fn run<H: Host>(
     let n = tasks.len();
     let has_context = net.context_size().is_some();
     // The evaluation that ends each task's training is R[i][i] whenever the matrix would
-    // test task i the same way (same samples, same context): then it is not run twice.
+    // test task i the same way (same samples, same context): then it is not run twice,
+    // except after the last task, whose row also gives each task's confusion matrix.
     let reuse_last = spec.context == ContextMode::TrueTask || !has_context;
-    let matrix_work = |i: usize| -> u64 {
-        let tested = if reuse_last {
-            &per_eval[..i]
-        } else {
-            &per_eval[..=i]
-        };
-        tested.iter().sum()
-    };
+    let tested = |i: usize| if reuse_last && i + 1 < n { i } else { i + 1 };
+    let matrix_work = |i: usize| -> u64 { per_eval[..tested(i)].iter().sum() };
     let eval_work: u64 = (0..n).map(matrix_work).sum();
     let total = steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work;
     let mut tracker = Tracker::new(host, total);
@@ -272,6 +271,7 @@ pub async fn run<H: Host>(
         .map(|t| ContextSource::Fixed(t.prototype.clone()))
         .collect();
     let mut accuracy = vec![vec![None; n]; n];
+    let mut confusion = Vec::new();
     let mut training = Vec::new();
     let mut offset = 0;
     for (i, task) in tasks.iter().enumerate() {
@@ -310,8 +310,8 @@ pub async fn run<H: Host>(
         let inferred = ContextSource::NearestPrototype(
             tasks[..=i].iter().map(|t| t.prototype.clone()).collect(),
         );
-        let tested = if reuse_last { i } else { i + 1 };
-        for (j, seen) in tasks[..tested].iter().enumerate() {
+        let last = i + 1 == n;
+        for (j, seen) in tasks[..tested(i)].iter().enumerate() {
             let context = match spec.context {
                 ContextMode::TrueTask => &contexts[j],
                 ContextMode::Inferred => &inferred,
@@ -321,7 +321,15 @@ pub async fn run<H: Host>(
                 context: has_context.then_some(context),
                 ..Samples::new(dataset, &seen.test).normalized(norm)
             };
-            accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
+            accuracy[i][j] = Some(if last {
+                // One pass gives both: the accuracy is the matrix's diagonal share.
+                let matrix = trainer.confusion(&samples).await?;
+                let right = matrix.correct() as f64 / matrix.total().max(1) as f64;
+                confusion.push(matrix);
+                right
+            } else {
+                trainer.evaluate(&samples).await?.accuracy()
+            });
         }
         for (j, acc) in accuracy[i].iter().enumerate() {
             if let Some(acc) = acc {
@@ -343,6 +351,7 @@ pub async fn run<H: Host>(
         forgetting,
         backward_transfer,
         training,
+        confusion: Some(confusion),
     })
 }
 

@@ -5,6 +5,7 @@
 //! grows with it.
 
 use super::{ExperimentConfig, ExperimentKind, ExperimentResult, FitResult};
+use crate::train::Confusion;
 
 /// The most points one curve of a result may hold. A run records a point per evaluation or
 /// per chunk of steps; the longest default run makes a few thousand.
@@ -75,6 +76,16 @@ fn fit(what: &str, fit: &FitResult) -> Result<(), ShapeError> {
     )
 }
 
+/// A confusion matrix: square, with at most [`MAX_CLASSES`] classes.
+fn matrix(what: &str, confusion: &Confusion) -> Result<(), ShapeError> {
+    let classes = confusion.classes();
+    at_most(format!("{what}'s classes"), classes, MAX_CLASSES)?;
+    for (i, row) in confusion.counts.iter().enumerate() {
+        exactly(format!("{what}'s row {i}"), row.len(), classes)?;
+    }
+    Ok(())
+}
+
 impl ExperimentResult {
     /// Checks that this result has the shape `config` gives it (see the module doc). The
     /// config is assumed valid ([`ExperimentConfig::validate`]).
@@ -83,15 +94,7 @@ impl ExperimentResult {
             (ExperimentKind::Train(spec), ExperimentResult::Train(r)) => {
                 fit("the run", &r.fit)?;
                 if let Some(confusion) = &r.confusion {
-                    let classes = confusion.classes();
-                    at_most("the confusion matrix's classes", classes, MAX_CLASSES)?;
-                    for (i, row) in confusion.counts.iter().enumerate() {
-                        exactly(
-                            format!("the confusion matrix's row {i}"),
-                            row.len(),
-                            classes,
-                        )?;
-                    }
+                    matrix("the confusion matrix", confusion)?;
                 }
                 at_most(
                     "the example predictions",
@@ -146,6 +149,12 @@ impl ExperimentResult {
                         row.len(),
                         tasks,
                     )?;
+                }
+                if let Some(confusion) = &r.confusion {
+                    exactly("the per-task confusion matrices", confusion.len(), tasks)?;
+                    for (i, c) in confusion.iter().enumerate() {
+                        matrix(&format!("task {}'s confusion matrix", i + 1), c)?;
+                    }
                 }
                 at_most("the tasks' training", r.training.len(), tasks)?;
                 for (i, f) in r.training.iter().enumerate() {

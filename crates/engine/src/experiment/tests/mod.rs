@@ -233,8 +233,8 @@ fn the_host_sizes_the_chunks() {
     let ExperimentResult::Train(r) = result else {
         panic!("wrong kind")
     };
-    // 16 steps, one per chunk: a loss point and a report for each, and one report for
-    // the final measurements.
+    // 16 steps, one per chunk: a loss point and a report for each, and two reports for
+    // the final measurements (their phase named as they begin, and their end).
     assert_eq!(r.fit.losses.len(), 16);
     assert_eq!(host.0, 18);
     // The same training as with the config's chunks: chunking changes when the host is
@@ -405,6 +405,27 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         assert!((0.0..=1.0).contains(&r.average_accuracy));
         // The best accuracy before the end is at least the accuracy right after learning.
         assert!(r.forgetting >= -r.backward_transfer - 1e-12, "{r:?}");
+        // The final network's confusion matrix per task: the last row's accuracies are
+        // their diagonal shares, and the last task's equals its training's final test.
+        let matrices = r.confusion.as_ref().expect("kept");
+        assert_eq!(matrices.len(), t);
+        for (j, m) in matrices.iter().enumerate() {
+            assert_eq!(m.classes(), 10);
+            let share = m.correct() as f64 / m.total() as f64;
+            assert_eq!(r.accuracy[t - 1][j], Some(share), "task {}", j + 1);
+        }
+        if context == ContextMode::TrueTask {
+            let last = r.training.last().expect("trained").final_accuracy;
+            assert!((r.accuracy[t - 1][t - 1].unwrap_or(f64::NAN) - last).abs() < 1e-12);
+        }
+        let mut short = r.clone();
+        short.confusion.as_mut().map(Vec::pop);
+        assert!(ExperimentResult::Continual(short).check_fits(&c).is_err());
+        let mut ragged = r.clone();
+        if let Some(m) = ragged.confusion.as_mut() {
+            m[0].counts[1].pop();
+        }
+        assert!(ExperimentResult::Continual(ragged).check_fits(&c).is_err());
     }
 }
 
