@@ -56,8 +56,17 @@ describe("charts people can read", () => {
         runs,
         { timeout: 300_000 },
       );
-      // The per-task confusion matrices are folded away: open them.
+      // The per-task confusion matrices are folded away: open them, and wait until both
+      // are drawn at their box's width.
       await panel.locator('[data-testid="task-confusion"] summary').click();
+      await page.waitForFunction(() => {
+        const figures = document.querySelectorAll('[data-testid="panel-continual"] [data-testid^="heatmap-confusion-task-"]');
+        const drawn = [...figures].filter((f) => {
+          const svg = f.querySelector(".chart-svg svg");
+          return svg && Math.abs(Number(svg.getAttribute("width")) - Math.floor(svg.parentElement.getBoundingClientRect().width)) <= 1;
+        });
+        return drawn.length === 2;
+      });
       const forgetting = panel.locator('[data-testid="chart-forgetting"]').first();
       await forgetting.scrollIntoViewIfNeeded();
       // The chart is redrawn once its box is measured.

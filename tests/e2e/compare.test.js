@@ -33,7 +33,7 @@ describe("compare view", () => {
     // The newest run is shown; the older one is ticked.
     const [newest, older] = await finished.evaluateAll((rows) => rows.map((r) => r.dataset.run));
     await train.locator(`[data-testid="run-row"][data-run="${older}"] [data-testid="overlay"]`).check();
-    assert.match(await compareButton.textContent(), /Compare 2 runs/);
+    await page.waitForFunction((el) => /Compare 2 runs/.test(el.textContent), await compareButton.elementHandle());
     await compareButton.click();
 
     const view = train.locator('[data-testid="compare"]');
@@ -50,7 +50,7 @@ describe("compare view", () => {
       await chart.locator(".chart-svg svg").waitFor();
       assert.ok(Number(await chart.getAttribute("data-points")) > 0, `column ${i}: chart points`);
       assert.match(await column.locator('[data-testid="compare-headline"]').textContent(), /\d+\.\d%/);
-      const summary = column.locator('[data-testid="table-summary"] tbody tr');
+      const summary = column.locator(`[data-testid="table-compare-${i}-summary"] tbody tr`);
       assert.equal(await summary.count(), 1, `column ${i}: summary row`);
     }
     const rows = await view

@@ -35,7 +35,7 @@ pub struct CompareColumn {
     pub headline: Option<String>,
     /// The panel's main chart of this run (its id made unique on the page).
     pub chart: Option<ChartSpec>,
-    /// The run's first table (its summary).
+    /// The run's first table (its summary; its id made unique on the page).
     pub table: Option<Table>,
 }
 
@@ -129,7 +129,10 @@ fn column(tab: Tab, run: &RunRecord, name: &str, index: usize) -> CompareColumn 
         ),
         headline: headline(run),
         chart,
-        table: tables(run, &[]).into_iter().next(),
+        table: tables(run, &[]).into_iter().next().map(|t| Table {
+            id: format!("compare-{index}-{}", t.id),
+            ..t
+        }),
     }
 }
 

@@ -322,7 +322,8 @@ fn compare_lays_runs_side_by_side_and_lists_what_differs() {
             "ids unique on the page"
         );
         assert!(chart.point_count() > 0);
-        assert_eq!(col.table.as_ref().map(|t| t.id.as_str()), Some("summary"));
+        let table = col.table.as_ref().map(|t| t.id.clone());
+        assert_eq!(table, Some(format!("compare-{i}-summary")));
         assert!(col.headline.is_some());
     }
     assert_eq!(c.differences.headers, ["setting", "Run A", "Run B"]);
@@ -374,7 +375,7 @@ fn compare_names_the_method_where_continual_runs_differ_in_it() {
     assert_eq!(c.differences.rows[0], ["method", "dense", "k-WTA"]);
     assert_eq!(
         c.columns[0].table.as_ref().map(|t| t.id.as_str()),
-        Some("methods")
+        Some("compare-0-methods")
     );
     assert_eq!(
         c.columns[1].chart.as_ref().map(|s| s.id.as_str()),

@@ -235,13 +235,15 @@ pub async fn run<H: Host>(
     let n = tasks.len();
     let has_context = net.context_size().is_some();
     // The evaluation that ends each task's training is R[i][i] whenever the matrix would
-    // test task i the same way (same samples, same context): then it is not run twice,
-    // except after the last task, whose row also gives each task's confusion matrix.
+    // test task i the same way (same samples, same context): then it is not run twice.
     let reuse_last = spec.context == ContextMode::TrueTask || !has_context;
-    let tested = |i: usize| if reuse_last && i + 1 < n { i } else { i + 1 };
+    let tested = |i: usize| if reuse_last { i } else { i + 1 };
     let matrix_work = |i: usize| -> u64 { per_eval[..tested(i)].iter().sum() };
     let eval_work: u64 = (0..n).map(matrix_work).sum();
-    let total = steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work;
+    // At the end, the final network's confusion matrix on each task: one more pass each.
+    let confusion_work: u64 = per_eval.iter().sum();
+    let total =
+        steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work + confusion_work;
     let mut tracker = Tracker::new(host, total);
 
     let masks = if spec.weight_sparsity > 0.0 {
@@ -271,7 +273,6 @@ pub async fn run<H: Host>(
         .map(|t| ContextSource::Fixed(t.prototype.clone()))
         .collect();
     let mut accuracy = vec![vec![None; n]; n];
-    let mut confusion = Vec::new();
     let mut training = Vec::new();
     let mut offset = 0;
     for (i, task) in tasks.iter().enumerate() {
@@ -310,26 +311,13 @@ pub async fn run<H: Host>(
         let inferred = ContextSource::NearestPrototype(
             tasks[..=i].iter().map(|t| t.prototype.clone()).collect(),
         );
-        let last = i + 1 == n;
         for (j, seen) in tasks[..tested(i)].iter().enumerate() {
             let context = match spec.context {
                 ContextMode::TrueTask => &contexts[j],
                 ContextMode::Inferred => &inferred,
             };
-            let samples = Samples {
-                permutation: seen.permutation.as_deref(),
-                context: has_context.then_some(context),
-                ..Samples::new(dataset, &seen.test).normalized(norm)
-            };
-            accuracy[i][j] = Some(if last {
-                // One pass gives both: the accuracy is the matrix's diagonal share.
-                let matrix = trainer.confusion(&samples).await?;
-                let right = matrix.correct() as f64 / matrix.total().max(1) as f64;
-                confusion.push(matrix);
-                right
-            } else {
-                trainer.evaluate(&samples).await?.accuracy()
-            });
+            let samples = test_samples(dataset, seen, has_context.then_some(context), norm);
+            accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
         }
         for (j, acc) in accuracy[i].iter().enumerate() {
             if let Some(acc) = acc {
@@ -343,6 +331,22 @@ pub async fn run<H: Host>(
         }
         tracker.advance(matrix_work(i), None).await?;
     }
+    // Each task tested as the accuracy matrix's last row tests it.
+    tracker
+        .enter("the final network: a confusion matrix per task")
+        .await?;
+    let inferred =
+        ContextSource::NearestPrototype(tasks.iter().map(|t| t.prototype.clone()).collect());
+    let mut confusion = Vec::with_capacity(n);
+    for (j, task) in tasks.iter().enumerate() {
+        let context = match spec.context {
+            ContextMode::TrueTask => &contexts[j],
+            ContextMode::Inferred => &inferred,
+        };
+        let samples = test_samples(dataset, task, has_context.then_some(context), norm);
+        confusion.push(trainer.confusion(&samples).await?);
+    }
+    tracker.advance(confusion_work, None).await?;
     let (average_accuracy, forgetting, backward_transfer) = ContinualResult::metrics(&accuracy);
     Ok(ContinualResult {
         tasks: n,
@@ -353,6 +357,20 @@ pub async fn run<H: Host>(
         training,
         confusion: Some(confusion),
     })
+}
+
+/// `task`'s test samples, with `context` when the network takes one.
+fn test_samples<'a>(
+    dataset: &'a Dataset,
+    task: &'a Task,
+    context: Option<&'a ContextSource>,
+    norm: Option<Normalization>,
+) -> Samples<'a> {
+    Samples {
+        permutation: task.permutation.as_deref(),
+        context,
+        ..Samples::new(dataset, &task.test).normalized(norm)
+    }
 }
 
 #[cfg(test)]

@@ -378,6 +378,8 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         let mut recorder = Recorder::default();
         let result = block_on(run(&c, &data, &device, &mut recorder)).expect("runs");
         assert_eq!(result.check_fits(&c), Ok(()), "the result fits its config");
+        let last = recorder.reports.last().expect("reports progress");
+        assert_eq!(last.done, last.total, "the work planned is the work done");
         let ExperimentResult::Continual(r) = result else {
             panic!("wrong kind")
         };
@@ -405,18 +407,14 @@ fn continual_fills_the_lower_triangle_of_the_accuracy_matrix() {
         assert!((0.0..=1.0).contains(&r.average_accuracy));
         // The best accuracy before the end is at least the accuracy right after learning.
         assert!(r.forgetting >= -r.backward_transfer - 1e-12, "{r:?}");
-        // The final network's confusion matrix per task: the last row's accuracies are
-        // their diagonal shares, and the last task's equals its training's final test.
+        // The final network's confusion matrix per task, tested as the last row is: its
+        // diagonal share is the last row's accuracy (no tied scores on this data).
         let matrices = r.confusion.as_ref().expect("kept");
         assert_eq!(matrices.len(), t);
         for (j, m) in matrices.iter().enumerate() {
             assert_eq!(m.classes(), 10);
             let share = m.correct() as f64 / m.total() as f64;
             assert_eq!(r.accuracy[t - 1][j], Some(share), "task {}", j + 1);
-        }
-        if context == ContextMode::TrueTask {
-            let last = r.training.last().expect("trained").final_accuracy;
-            assert!((r.accuracy[t - 1][t - 1].unwrap_or(f64::NAN) - last).abs() < 1e-12);
         }
         let mut short = r.clone();
         short.confusion.as_mut().map(Vec::pop);
