@@ -16,7 +16,9 @@ pub(super) fn HistoryList(tab: Tab, comparing: RwSignal<Vec<String>>) -> impl In
         runs_changed,
     );
     let running = move || store.running.with(Option::is_some);
-    let to_compare = move || runs_to_compare(store, tab).len();
+    // How many runs a press would compare: worked out once per change of the history,
+    // the overlays or the run shown (the button's state and its label both read it).
+    let to_compare = Memo::new(move |_| runs_to_compare(store, tab).len());
     let compare = move |_| {
         comparing.set(runs_to_compare(store, tab));
         // Brought into view once drawn.
@@ -104,11 +106,11 @@ pub(super) fn HistoryList(tab: Tab, comparing: RwSignal<Vec<String>>) -> impl In
                 </label>
                 <button
                     data-testid="compare-runs"
-                    disabled=move || to_compare() < 2
+                    disabled=move || to_compare.get() < 2
                     title="The run shown and the ticked runs, side by side"
                     on:click=compare
                 >
-                    {move || match to_compare() {
+                    {move || match to_compare.get() {
                         n if n >= 2 => format!("Compare {n} runs side by side"),
                         _ => "Compare side by side (tick a run)".to_owned(),
                     }}
