@@ -155,6 +155,26 @@ for (const [name, how] of IMPLEMENTATIONS) {
 }
 const blank = await browserRun({ webgpu: true, path: null });
 
+// One run of a thread column varies by up to 1.6x from the next (docs/benchmarks.md), more
+// than the scaling it measures. So the threads' scaling is also judged over
+// BENCH_THREAD_RUNS runs (default 3; the first pass above is the first), one thread and all
+// threads alternating, on every workload but batch 1.
+const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 3) || 1);
+const THREAD_COLUMNS = { one: "ours CPU 1 thread", all: "ours CPU all threads" };
+const scaling = {};
+for (const id of IDS.filter((id) => id !== "mlp-1")) {
+  scaling[id] = { one: [columns[THREAD_COLUMNS.one][id]], all: [columns[THREAD_COLUMNS.all][id]] };
+  for (let run = 1; run < THREAD_RUNS; run++) {
+    for (const [key, name] of Object.entries(THREAD_COLUMNS)) {
+      const how = Object.fromEntries(IMPLEMENTATIONS)[name];
+      const report = await browserRun({ ...how, path: how.path(id) });
+      const result = (report.results || []).find((r) => r.workload === id);
+      scaling[id][key].push(result);
+      console.error(`${name} ${id}, run ${run + 1}: ${result ? `${Math.round(result.samples_per_s)} samples/s` : report.error || "no result"}`);
+    }
+  }
+}
+
 function readNative(backend) {
   const json = join(nativeDir, `native-${backend}.json`);
   const err = join(nativeDir, `native-${backend}.err`);
@@ -219,6 +239,19 @@ table(
     ratio(rate("ours CPU all threads", id), rate("ours CPU 1 thread", id)),
   ]),
 );
+{
+  const speeds = (runs, id) => runs.filter((r) => valid(r, id)).map((r) => r.samples_per_s);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  table(
+    `The threads' scaling over ${THREAD_RUNS} alternating runs each (samples per second; runs whose guard loss is off are left out)`,
+    ["workload", "1 thread, each run", "all threads, each run", "mean, 1 thread", "mean, all threads", "all threads / 1 thread (means)"],
+    Object.entries(scaling).map(([id, { one, all }]) => {
+      const [a, b] = [speeds(one, id), speeds(all, id)];
+      const [ma, mb] = [a.length ? mean(a) : 0, b.length ? mean(b) : 0];
+      return [id, a.map(fmt).join(" / ") || "–", b.map(fmt).join(" / ") || "–", fmt(ma), fmt(mb), ratio(mb, ma)];
+    }),
+  );
+}
 const threads = first("ours CPU all threads")?.threads;
 if (threads !== undefined) console.log(`\nThe threaded engine's pool: ${threads} threads (navigator.hardwareConcurrency, at most 8).`);
 table(

@@ -6,12 +6,12 @@
 //! LeNet-5's) and computes the backward pass with transposed convolutions, which are
 //! loops too; in the browser those were most of a CNN step (docs/benchmarks.md). Here:
 //!
-//! - forward: the input, zero-padded, is gathered into patches `[batch * oh * ow, c * k * k]`
-//!   with one `select` over an index list computed once per layer ([`Im2col`]), then
-//!   multiplied by the kernel
-//!   `[c * k * k, out_channels]`;
+//! - forward: the input, transposed to `[pixels, batch]` and zero-padded, is gathered into
+//!   patches `[c * k * k, oh * ow * batch]` with one `select` of whole rows over an index
+//!   list computed once per layer ([`Im2col`]), then multiplied from the left by the kernel
+//!   `[out_channels, c * k * k]`;
 //! - backward (by autodiff): two matrix products, and the gather's adjoint, a scatter-add
-//!   of the patch gradients back onto the pixels.
+//!   of the patch gradients' rows back onto the pixels.
 //!
 //! The results equal Burn's `conv2d` up to rounding (the tests compare values and all three
 //! gradients). Measured on LeNet-5, batch 64, in headless Chromium (docs/benchmarks.md):
@@ -105,8 +105,8 @@ impl ConvShape {
 }
 
 /// One convolution layer's shape with its gather list, built once with the network: for
-/// each output position and patch entry, the input pixel it reads, or one past the last
-/// pixel (a zero appended to the image) where it falls on the padding.
+/// each patch entry and output position (entry-major), the input pixel it reads, or one
+/// past the last pixel (a row of zeros appended to the image) where it falls on the padding.
 #[derive(Debug, Clone)]
 pub struct Im2col {
     shape: ConvShape,
@@ -117,10 +117,12 @@ impl Im2col {
     /// The gather list of `shape`.
     pub fn new(shape: ConvShape) -> Self {
         let pixels = shape.channels * shape.height * shape.width;
-        let indices = shape
-            .sources()
-            .into_iter()
-            .map(|s| s.unwrap_or(pixels) as i64)
+        let (oh, ow) = shape.out();
+        let (positions, patch) = (oh * ow, shape.patch());
+        let sources = shape.sources();
+        let indices = (0..patch)
+            .flat_map(|entry| (0..positions).map(move |position| (position, entry)))
+            .map(|(position, entry)| sources[position * patch + entry].unwrap_or(pixels) as i64)
             .collect();
         Self { shape, indices }
     }
@@ -131,7 +133,14 @@ impl Im2col {
     }
 }
 
-/// A stride-1 convolution as im2col + GEMM.
+/// A stride-1 convolution as im2col + GEMM, with the batch as the innermost dimension.
+///
+/// The image is transposed to `[pixels, batch]`, so the gather copies whole rows of `batch`
+/// values (and its adjoint adds whole rows), instead of single values with a bounds check
+/// each: that gather and its scatter were a quarter of a CNN step on the CPU when the batch
+/// came first (`perf`, 2026-12-06, docs/benchmarks.md). The patches `[c * k * k, positions *
+/// batch]` are multiplied by the kernel `[out_channels, c * k * k]` from the left, and the
+/// result is transposed back.
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]` (those of `im2col`'s shape)
@@ -146,26 +155,21 @@ pub fn conv2d_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, im2col: &Im
     let (oh, ow) = shape.out();
     let patch = shape.patch();
     let device = x.device();
-    // Padding reads a zero appended after the image's last pixel.
-    let flat = if shape.padding > 0 {
-        Tensor::cat(
-            vec![
-                x.reshape([batch, pixels]),
-                Tensor::zeros([batch, 1], &device),
-            ],
-            1,
-        )
+    let columns = x.reshape([batch, pixels]).transpose();
+    // Padding reads a row of zeros appended after the image's last pixel.
+    let columns = if shape.padding > 0 {
+        Tensor::cat(vec![columns, Tensor::zeros([1, batch], &device)], 0)
     } else {
-        x.reshape([batch, pixels])
+        columns
     };
     let count = im2col.indices.len();
     let indices =
         Tensor::<1, Int>::from_data(TensorData::new(im2col.indices.to_vec(), [count]), &device);
-    let patches = flat.select(1, indices).reshape([batch * oh * ow, patch]);
-    let kernel = weight.reshape([out_channels, patch]).transpose();
-    let y = patches.matmul(kernel) + bias.reshape([1, out_channels]);
-    y.reshape([batch, oh * ow, out_channels])
-        .swap_dims(1, 2)
+    let patches = columns.select(0, indices).reshape([patch, oh * ow * batch]);
+    let kernel = weight.reshape([out_channels, patch]);
+    let y = kernel.matmul(patches) + bias.reshape([out_channels, 1]);
+    y.reshape([out_channels, oh * ow, batch])
+        .permute([2, 0, 1])
         .reshape([batch, out_channels, oh, ow])
 }
 
@@ -219,14 +223,20 @@ mod tests {
     }
 
     /// Values and all three gradients of a convolution (and a ReLU and pool after it, as a
-    /// network uses it), both ways.
-    fn compare(batch: usize, shape: ConvShape, out_channels: usize, pooled: bool) {
+    /// network uses it), both ways. `tied`: a zero kernel and a positive bias, so every
+    /// pooling window holds equal values and only the tie rule decides where the gradient
+    /// goes (the kernel's gradient shows it).
+    fn compare(batch: usize, shape: ConvShape, out_channels: usize, pooled: bool, tied: bool) {
         let device = cpu().autodiff();
         let mut rng = Rng::new(7);
         let (c, h, w, k) = (shape.channels, shape.height, shape.width, shape.kernel);
         let x = values(&mut rng, batch * c * h * w);
-        let weight = values(&mut rng, out_channels * c * k * k);
-        let bias = values(&mut rng, out_channels);
+        let mut weight = values(&mut rng, out_channels * c * k * k);
+        let mut bias = values(&mut rng, out_channels);
+        if tied {
+            weight.fill(0.0);
+            bias.fill(0.5);
+        }
         let run = |path: ConvPath| {
             let x = upload(x.clone(), [batch, c, h, w], &device).require_grad();
             let wt = upload(weight.clone(), [out_channels, c, k, k], &device).require_grad();
@@ -278,15 +288,22 @@ mod tests {
     #[test]
     fn gemm_convolution_matches_the_backend_with_and_without_padding() {
         // LeNet-5's first layer (one channel, padded) and a second-layer-like one.
-        compare(3, shape(1, 12, 12, 5, 2), 6, false);
-        compare(2, shape(6, 9, 8, 3, 0), 4, false);
+        compare(3, shape(1, 12, 12, 5, 2), 6, false, false);
+        compare(2, shape(6, 9, 8, 3, 0), 4, false, false);
     }
 
     #[test]
     fn gemm_convolution_then_pool_match_the_backend_on_odd_sizes() {
         // 11 x 9 -> 9 x 7 after the kernel: pooling drops the odd last row and column.
-        compare(2, shape(2, 11, 9, 3, 0), 3, true);
-        compare(1, shape(3, 6, 6, 3, 1), 2, true);
+        compare(2, shape(2, 11, 9, 3, 0), 3, true, false);
+        compare(1, shape(3, 6, 6, 3, 1), 2, true, false);
+        // LeNet-5's first layer with its pooling.
+        compare(3, shape(1, 12, 12, 5, 2), 6, true, false);
+    }
+
+    #[test]
+    fn gemm_convolution_then_pool_send_the_gradient_of_a_tie_where_the_backend_does() {
+        compare(2, shape(2, 8, 7, 3, 1), 3, true, true);
     }
 
     #[test]
