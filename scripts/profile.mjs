@@ -5,6 +5,8 @@
 //
 // Usage: node scripts/profile.mjs <bench dist dir> [page query] [top N]
 //   e.g. node scripts/profile.mjs build/bench-dist "?backend=webgpu&workloads=mlp-64&steps=20#/bench"
+// The build is served cross-origin isolated, so `threads=N` in the query works; the engine's
+// own threads are profiled by scripts/profile-workers.mjs.
 // The full profile goes to build/bench/profile.cpuprofile (open it in Chrome's DevTools).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { launch, openPage } from "../tests/e2e/browser.js";
@@ -15,7 +17,7 @@ if (!dist) {
   console.error("usage: node scripts/profile.mjs <bench dist dir> [page query] [top N]");
   process.exit(2);
 }
-const server = await serve(dist);
+const server = await serve(dist, { isolated: true });
 const browser = await launch({ webgpu: !/backend=cpu/.test(query) });
 try {
   const { page, errors } = await openPage(browser);

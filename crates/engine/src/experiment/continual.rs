@@ -240,10 +240,10 @@ pub async fn run<H: Host>(
     let tested = |i: usize| if reuse_last { i } else { i + 1 };
     let matrix_work = |i: usize| -> u64 { per_eval[..tested(i)].iter().sum() };
     let eval_work: u64 = (0..n).map(matrix_work).sum();
-    // At the end, the final network's confusion matrix on each task: one more pass each.
-    let confusion_work: u64 = per_eval.iter().sum();
-    let total =
-        steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work + confusion_work;
+    // The final network's confusion matrix on each task is counted in the passes that test
+    // it anyway: the matrix's last row, and the last task's own final evaluation where
+    // that row reuses it.
+    let total = steps.iter().sum::<u64>() + per_eval.iter().sum::<u64>() + eval_work;
     let mut tracker = Tracker::new(host, total);
 
     let masks = if spec.weight_sparsity > 0.0 {
@@ -273,6 +273,7 @@ pub async fn run<H: Host>(
         .map(|t| ContextSource::Fixed(t.prototype.clone()))
         .collect();
     let mut accuracy = vec![vec![None; n]; n];
+    let mut confusion: Vec<Option<Confusion>> = vec![None; n];
     let mut training = Vec::new();
     let mut offset = 0;
     for (i, task) in tasks.iter().enumerate() {
@@ -298,7 +299,16 @@ pub async fn run<H: Host>(
             eval_every: steps[i],
             chunk: config.steps_per_call,
         };
-        let result = plan.run(&mut trainer, steps[i], &mut tracker).await?;
+        let last = i + 1 == n;
+        let result = if last && reuse_last {
+            let (result, matrix) = plan
+                .run_with_confusion(&mut trainer, steps[i], &mut tracker)
+                .await?;
+            confusion[i] = matrix;
+            result
+        } else {
+            plan.run(&mut trainer, steps[i], &mut tracker).await?
+        };
         if reuse_last {
             accuracy[i][i] = Some(result.final_accuracy);
         }
@@ -312,12 +322,16 @@ pub async fn run<H: Host>(
             tasks[..=i].iter().map(|t| t.prototype.clone()).collect(),
         );
         for (j, seen) in tasks[..tested(i)].iter().enumerate() {
-            let context = match spec.context {
-                ContextMode::TrueTask => &contexts[j],
-                ContextMode::Inferred => &inferred,
-            };
+            let context = test_context(spec.context, &contexts[j], &inferred);
             let samples = test_samples(dataset, seen, has_context.then_some(context), norm);
-            accuracy[i][j] = Some(trainer.evaluate(&samples).await?.accuracy());
+            let evaluation = if last {
+                let (evaluation, matrix) = trainer.evaluate_with_confusion(&samples).await?;
+                confusion[j] = Some(matrix);
+                evaluation
+            } else {
+                trainer.evaluate(&samples).await?
+            };
+            accuracy[i][j] = Some(evaluation.accuracy());
         }
         for (j, acc) in accuracy[i].iter().enumerate() {
             if let Some(acc) = acc {
@@ -331,22 +345,22 @@ pub async fn run<H: Host>(
         }
         tracker.advance(matrix_work(i), None).await?;
     }
-    // Each task tested as the accuracy matrix's last row tests it.
-    tracker
-        .enter("the final network: a confusion matrix per task")
-        .await?;
+    // A task whose final test was not run (a task of no training steps, where the last
+    // row reuses that test) is tested now, as the last row tests it.
     let inferred =
         ContextSource::NearestPrototype(tasks.iter().map(|t| t.prototype.clone()).collect());
-    let mut confusion = Vec::with_capacity(n);
-    for (j, task) in tasks.iter().enumerate() {
-        let context = match spec.context {
-            ContextMode::TrueTask => &contexts[j],
-            ContextMode::Inferred => &inferred,
+    let mut matrices = Vec::with_capacity(n);
+    for (j, (task, matrix)) in tasks.iter().zip(confusion).enumerate() {
+        let matrix = match matrix {
+            Some(matrix) => matrix,
+            None => {
+                let context = test_context(spec.context, &contexts[j], &inferred);
+                let samples = test_samples(dataset, task, has_context.then_some(context), norm);
+                trainer.confusion(&samples).await?
+            }
         };
-        let samples = test_samples(dataset, task, has_context.then_some(context), norm);
-        confusion.push(trainer.confusion(&samples).await?);
+        matrices.push(matrix);
     }
-    tracker.advance(confusion_work, None).await?;
     let (average_accuracy, forgetting, backward_transfer) = ContinualResult::metrics(&accuracy);
     Ok(ContinualResult {
         tasks: n,
@@ -355,11 +369,24 @@ pub async fn run<H: Host>(
         forgetting,
         backward_transfer,
         training,
-        confusion: Some(confusion),
+        confusion: Some(matrices),
     })
 }
 
 /// `task`'s test samples, with `context` when the network takes one.
+/// The context task `j` is tested with: its own (`contexts_j`), or the one inferred from
+/// the prototypes of the tasks seen.
+fn test_context<'a>(
+    mode: ContextMode,
+    contexts_j: &'a ContextSource,
+    inferred: &'a ContextSource,
+) -> &'a ContextSource {
+    match mode {
+        ContextMode::TrueTask => contexts_j,
+        ContextMode::Inferred => inferred,
+    }
+}
+
 fn test_samples<'a>(
     dataset: &'a Dataset,
     task: &'a Task,

@@ -374,6 +374,28 @@ impl Fit<'_> {
         steps: u64,
         tracker: &mut Tracker<'_, H>,
     ) -> Result<FitResult, RunError> {
+        Ok(self.run_counting(trainer, steps, tracker, false).await?.0)
+    }
+
+    /// [`Fit::run`], and the confusion matrix of the final network on the test samples,
+    /// counted in the evaluation that ends the training (`None` when there were no steps).
+    pub(crate) async fn run_with_confusion<H: Host>(
+        &self,
+        trainer: &mut crate::train::Trainer,
+        steps: u64,
+        tracker: &mut Tracker<'_, H>,
+    ) -> Result<(FitResult, Option<crate::train::Confusion>), RunError> {
+        self.run_counting(trainer, steps, tracker, true).await
+    }
+
+    async fn run_counting<H: Host>(
+        &self,
+        trainer: &mut crate::train::Trainer,
+        steps: u64,
+        tracker: &mut Tracker<'_, H>,
+        with_confusion: bool,
+    ) -> Result<(FitResult, Option<crate::train::Confusion>), RunError> {
+        let mut confusion = None;
         let mut curve = Vec::new();
         let mut losses = Vec::new();
         let mut test_losses = Vec::new();
@@ -390,7 +412,13 @@ impl Fit<'_> {
             tracker.curve_point(LivePlot::TrainLoss, done, report.mean_loss);
             let mut work = n;
             if done == next_eval || done == steps {
-                let eval = trainer.evaluate(&self.test).await?;
+                let eval = if with_confusion && done == steps {
+                    let (eval, matrix) = trainer.evaluate_with_confusion(&self.test).await?;
+                    confusion = Some(matrix);
+                    eval
+                } else {
+                    trainer.evaluate(&self.test).await?
+                };
                 curve.push((done, eval.accuracy()));
                 test_losses.push((done, eval.loss));
                 tracker.curve_point(LivePlot::TestAccuracy, done, eval.accuracy());
@@ -404,7 +432,7 @@ impl Fit<'_> {
             (0, f64::NEG_INFINITY),
             |best, p| if p.1 > best.1 { p } else { best },
         );
-        Ok(FitResult {
+        let fit = FitResult {
             final_accuracy: curve.last().map_or(0.0, |p| p.1),
             best_accuracy: best_accuracy.max(0.0),
             best_step,
@@ -412,7 +440,8 @@ impl Fit<'_> {
             curve,
             losses,
             test_losses,
-        })
+        };
+        Ok((fit, confusion))
     }
 }
 

@@ -117,9 +117,15 @@ pub async fn run<H: Host>(
     let (steps, eval_every) = schedule(config, split.train.len(), spec.eval_every);
     let evals = steps.div_ceil(eval_every);
     let batch = config.train.batch_size;
-    // The last measurements: the confusion matrix (a pass over the test samples) and the
-    // training accuracy (a pass over the training samples).
-    let last = eval_cost(split.test.len(), batch) + eval_cost(split.train.len(), batch);
+    // The last measurement: the training accuracy (a pass over the training samples). The
+    // confusion matrix is counted in the final test evaluation, except when there were no
+    // steps (then it is one more pass over the test samples).
+    let confusion_pass = if steps == 0 {
+        eval_cost(split.test.len(), batch)
+    } else {
+        0
+    };
+    let last = confusion_pass + eval_cost(split.train.len(), batch);
     let total = steps + evals * eval_cost(split.test.len(), batch) + last;
     let mut tracker = Tracker::new(host, total);
     let params = net.init(&mut Rng::stream(config.seed, Stream::Init), device);
@@ -141,9 +147,14 @@ pub async fn run<H: Host>(
     };
     tracker.phase("training");
     tracker.focus("model", 0);
-    let fit = plan.run(&mut trainer, steps, &mut tracker).await?;
+    let (fit, confusion) = plan
+        .run_with_confusion(&mut trainer, steps, &mut tracker)
+        .await?;
     tracker.enter("measuring the final network").await?;
-    let confusion = trainer.confusion(&test).await?;
+    let confusion = match confusion {
+        Some(matrix) => matrix,
+        None => trainer.confusion(&test).await?,
+    };
     let train_accuracy = trainer.evaluate(&train).await?.accuracy();
     tracker.advance(last, None).await?;
     if tracker.wants_model() {

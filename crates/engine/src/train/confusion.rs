@@ -86,14 +86,28 @@ pub async fn confusion(
         let logits = net
             .forward(params, batch.x, batch.context.as_ref(), false)?
             .logits;
-        let predicted = download(logits.argmax(1).float().reshape([chunk.len()])).await?;
-        for (&position, &class) in chunk.iter().zip(&predicted) {
+        matrix.count(samples, chunk, logits).await?;
+    }
+    Ok(matrix)
+}
+
+impl Confusion {
+    /// Counts the predictions of `logits`, the scores of the samples at `positions` (into
+    /// `samples.indices`): one read-back of the predicted classes.
+    pub(super) async fn count(
+        &mut self,
+        samples: &Samples<'_>,
+        positions: &[usize],
+        logits: Tensor<2>,
+    ) -> Result<(), TrainError> {
+        let predicted = download(logits.argmax(1).float().reshape([positions.len()])).await?;
+        for (&position, &class) in positions.iter().zip(&predicted) {
             let label = usize::from(samples.dataset.label(samples.indices[position]));
             let class = class as usize;
-            if let Some(cell) = matrix.counts.get_mut(label).and_then(|r| r.get_mut(class)) {
+            if let Some(cell) = self.counts.get_mut(label).and_then(|r| r.get_mut(class)) {
                 *cell += 1;
             }
         }
+        Ok(())
     }
-    Ok(matrix)
 }

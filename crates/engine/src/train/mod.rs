@@ -357,6 +357,14 @@ impl Trainer {
         confusion(&self.net, self.store.values(), samples, &self.device).await
     }
 
+    /// [`Trainer::evaluate`] and [`Trainer::confusion`] from the same forward passes.
+    pub async fn evaluate_with_confusion(
+        &self,
+        samples: &Samples<'_>,
+    ) -> Result<(Evaluation, Confusion), TrainError> {
+        evaluate_with_confusion(&self.net, self.store.values(), samples, &self.device).await
+    }
+
     /// The class probabilities (softmax of the logits) for each of `samples`, one
     /// read-back; at most [`EVAL_BATCH`] samples.
     pub async fn predict(&self, samples: &Samples<'_>) -> Result<Vec<Vec<f32>>, TrainError> {
@@ -388,6 +396,32 @@ pub async fn evaluate(
     samples: &Samples<'_>,
     device: &Device,
 ) -> Result<Evaluation, TrainError> {
+    evaluate_counting(net, params, samples, device, None).await
+}
+
+/// [`evaluate`] and [`confusion`] from the same forward passes (the accuracy keeps
+/// [`evaluate`]'s rule for tied scores, the matrix [`confusion`]'s), so a run's final test
+/// need not run the network twice.
+pub async fn evaluate_with_confusion(
+    net: &Network,
+    params: &[Tensor<1>],
+    samples: &Samples<'_>,
+    device: &Device,
+) -> Result<(Evaluation, Confusion), TrainError> {
+    let mut matrix = Confusion::new(net.classes());
+    let evaluation = evaluate_counting(net, params, samples, device, Some(&mut matrix)).await?;
+    Ok((evaluation, matrix))
+}
+
+/// [`evaluate`], counting the predictions into `matrix` when given (then one more
+/// read-back per [`EVAL_BATCH`] samples).
+async fn evaluate_counting(
+    net: &Network,
+    params: &[Tensor<1>],
+    samples: &Samples<'_>,
+    device: &Device,
+    mut matrix: Option<&mut Confusion>,
+) -> Result<Evaluation, TrainError> {
     check_fit(net, samples, "evaluate")?;
     let device = device.clone().inner();
     let positions: Vec<usize> = (0..samples.indices.len()).collect();
@@ -398,6 +432,9 @@ pub async fn evaluate(
         let logits = net
             .forward(params, batch.x, batch.context.as_ref(), false)?
             .logits;
+        if let Some(matrix) = matrix.as_deref_mut() {
+            matrix.count(samples, chunk, logits.clone()).await?;
+        }
         let at_label = (logits.clone() * batch.one_hot.clone()).sum_dim(1);
         let best = logits.clone().max_dim(1);
         let hits = at_label.greater_equal(best).float().sum();
