@@ -162,11 +162,12 @@ const blank = await browserRun({ webgpu: true, path: null });
 const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 3) || 1);
 const THREAD_COLUMNS = { one: "ours CPU 1 thread", all: "ours CPU all threads" };
 const scaling = {};
+const byName = Object.fromEntries(IMPLEMENTATIONS);
 for (const id of IDS.filter((id) => id !== "mlp-1")) {
   scaling[id] = { one: [columns[THREAD_COLUMNS.one][id]], all: [columns[THREAD_COLUMNS.all][id]] };
   for (let run = 1; run < THREAD_RUNS; run++) {
     for (const [key, name] of Object.entries(THREAD_COLUMNS)) {
-      const how = Object.fromEntries(IMPLEMENTATIONS)[name];
+      const how = byName[name];
       const report = await browserRun({ ...how, path: how.path(id) });
       const result = (report.results || []).find((r) => r.workload === id);
       scaling[id][key].push(result);

@@ -8,16 +8,14 @@
 //
 // Usage: node scripts/profile-workers.mjs <bench dist dir> [page query] [top N]
 //   e.g. node scripts/profile-workers.mjs build/bench-dist "?backend=cpu&threads=2&workloads=mlp-256&steps=300#/bench"
-import { launch, openPage } from "../tests/e2e/browser.js";
-import { serve } from "../tests/e2e/server.js";
+import { openPage } from "../tests/e2e/browser.js";
+import { benchReport, openBench } from "./bench-page.mjs";
 
-const [dist, query = "?backend=cpu&threads=2&workloads=mlp-256&steps=300#/bench", top = "20"] = process.argv.slice(2);
-if (!dist) {
-  console.error("usage: node scripts/profile-workers.mjs <bench dist dir> [page query] [top N]");
-  process.exit(2);
-}
-const server = await serve(dist, { isolated: true });
-const browser = await launch({ webgpu: !/backend=cpu/.test(query) });
+const { query, top, server, browser } = await openBench(
+  "profile-workers.mjs",
+  "?backend=cpu&threads=2&workloads=mlp-256&steps=300#/bench",
+  "20",
+);
 try {
   const { page } = await openPage(browser);
   const cdp = await page.context().newCDPSession(page);
@@ -65,11 +63,7 @@ try {
   await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
 
   await page.goto(server.url + query);
-  const json = '[data-testid="bench-json"]';
-  await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, json, {
-    timeout: 1_200_000,
-  });
-  const report = JSON.parse(await page.locator(json).innerText());
+  const report = await benchReport(page);
   for (const r of report.results || []) console.log(`${r.workload}: ${Math.round(r.samples_per_s)} samples/s`);
   for (const { path, url } of threads) {
     const profile = (await send(path, "Profiler.stop"))?.profile;
@@ -86,7 +80,7 @@ try {
     });
     const total = (profile.endTime - profile.startTime) / 1000;
     console.log(`\n${where}: ${Math.round(total)} ms profiled; self time, ms:`);
-    for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) {
+    for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
       console.log(`${Math.round(ms).toString().padStart(7)}  ${name.slice(0, 160)}`);
     }
   }

@@ -9,16 +9,14 @@
 // own threads are profiled by scripts/profile-workers.mjs.
 // The full profile goes to build/bench/profile.cpuprofile (open it in Chrome's DevTools).
 import { mkdirSync, writeFileSync } from "node:fs";
-import { launch, openPage } from "../tests/e2e/browser.js";
-import { serve } from "../tests/e2e/server.js";
+import { openPage } from "../tests/e2e/browser.js";
+import { benchReport, openBench } from "./bench-page.mjs";
 
-const [dist, query = "?backend=webgpu&workloads=mlp-64&steps=20#/bench", top = "30"] = process.argv.slice(2);
-if (!dist) {
-  console.error("usage: node scripts/profile.mjs <bench dist dir> [page query] [top N]");
-  process.exit(2);
-}
-const server = await serve(dist, { isolated: true });
-const browser = await launch({ webgpu: !/backend=cpu/.test(query) });
+const { query, top, server, browser } = await openBench(
+  "profile.mjs",
+  "?backend=webgpu&workloads=mlp-64&steps=20#/bench",
+  "30",
+);
 try {
   const { page, errors } = await openPage(browser);
   const cdp = await page.context().newCDPSession(page);
@@ -27,10 +25,7 @@ try {
   await cdp.send("Profiler.start");
   const begin = Date.now();
   await page.goto(server.url + query);
-  const json = '[data-testid="bench-json"]';
-  await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, json, {
-    timeout: 1_200_000,
-  });
+  const report = await benchReport(page);
   const { profile } = await cdp.send("Profiler.stop");
   const wall = Date.now() - begin;
   mkdirSync("build/bench", { recursive: true });
@@ -55,12 +50,12 @@ try {
   const list = (m) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, Number(top))
+      .slice(0, top)
       .map(([f, ms]) => `${ms.toFixed(0).padStart(8)} ms  ${f.slice(0, 140)}`)
       .join("\n");
   const idle = self.get("(idle)") || 0;
   console.log(`${query}: ${(wall / 1000).toFixed(1)} s from navigation to the report; page thread idle ${(idle / 1000).toFixed(1)} s`);
-  for (const r of JSON.parse(await page.locator(json).innerText()).results || []) {
+  for (const r of report.results || []) {
     console.log(`  ${r.workload}: ${Math.round(r.samples_per_s)} samples/s, first step ${Math.round(r.first_step_ms)} ms`);
   }
   console.log(`\nSelf time\n${list(self)}\n\nTotal time (self and callees)\n${list(total)}`);

@@ -347,13 +347,14 @@ pub async fn run<H: Host>(
     }
     // A task whose final test was not run (a task of no training steps, where the last
     // row reuses that test) is tested now, as the last row tests it.
-    let inferred =
-        ContextSource::NearestPrototype(tasks.iter().map(|t| t.prototype.clone()).collect());
     let mut matrices = Vec::with_capacity(n);
     for (j, (task, matrix)) in tasks.iter().zip(confusion).enumerate() {
         let matrix = match matrix {
             Some(matrix) => matrix,
             None => {
+                let inferred = ContextSource::NearestPrototype(
+                    tasks.iter().map(|t| t.prototype.clone()).collect(),
+                );
                 let context = test_context(spec.context, &contexts[j], &inferred);
                 let samples = test_samples(dataset, task, has_context.then_some(context), norm);
                 trainer.confusion(&samples).await?
@@ -373,7 +374,6 @@ pub async fn run<H: Host>(
     })
 }
 
-/// `task`'s test samples, with `context` when the network takes one.
 /// The context task `j` is tested with: its own (`contexts_j`), or the one inferred from
 /// the prototypes of the tasks seen.
 fn test_context<'a>(
@@ -387,6 +387,7 @@ fn test_context<'a>(
     }
 }
 
+/// `task`'s test samples, with `context` when the network takes one.
 fn test_samples<'a>(
     dataset: &'a Dataset,
     task: &'a Task,

@@ -1,0 +1,27 @@
+// What scripts/profile.mjs and scripts/profile-workers.mjs share: their arguments
+// (`<bench dist dir> [page query] [top N]`), the bench build served cross-origin isolated
+// (so `threads=N` in the query works) to a headless Chromium (with WebGPU unless the query
+// asks for the CPU), and the bench page's JSON report once the run is done.
+import { launch } from "../tests/e2e/browser.js";
+import { serve } from "../tests/e2e/server.js";
+
+/** Parses `script`'s arguments (or exits with its usage) and starts the server and browser. */
+export async function openBench(script, defaultQuery, defaultTop) {
+  const [dist, query = defaultQuery, top = defaultTop] = process.argv.slice(2);
+  if (!dist) {
+    console.error(`usage: node scripts/${script} <bench dist dir> [page query] [top N]`);
+    process.exit(2);
+  }
+  const server = await serve(dist, { isolated: true });
+  const browser = await launch({ webgpu: !/backend=cpu/.test(query) });
+  return { query, top: Number(top), server, browser };
+}
+
+/** Waits for the bench page's report (up to 20 minutes) and returns it parsed. */
+export async function benchReport(page) {
+  const json = '[data-testid="bench-json"]';
+  await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, json, {
+    timeout: 1_200_000,
+  });
+  return JSON.parse(await page.locator(json).innerText());
+}
