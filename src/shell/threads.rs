@@ -2,11 +2,12 @@
 //! `scripts/build-engine-threads.sh` with a standard library compiled for atomics).
 //!
 //! Burn's CPU backend splits matrix products and large element-wise passes over a rayon
-//! pool. In a browser a thread is a Web Worker: [`start`] starts helper workers
-//! (`engine-thread.js`), hands each the compiled module and the engine's shared memory, and
-//! waits until each has instantiated it and calls [`bioplay_pool_thread`], which blocks
-//! until the pool gives it a rayon thread to run. Only then is the pool built, because the
-//! pool waits for its threads to start and a worker cannot start while its parent blocks.
+//! pool. In a browser a thread is a Web Worker: the engine's own worker is the pool's
+//! first thread, and [`start`] starts one helper worker (`engine-thread.js`) per further
+//! thread, hands each the compiled module and the engine's shared memory, and waits until
+//! each has instantiated it and calls [`bioplay_pool_thread`], which blocks until the pool
+//! gives it a rayon thread to run. Only then is the pool built, because the pool waits for
+//! its threads to start and a worker cannot start while its parent blocks.
 //!
 //! Shared memory needs a cross-origin isolated page; the page starts this build only then
 //! (`shell::engine`). Blocking is allowed in workers, never on the page's thread, which
@@ -97,17 +98,26 @@ async fn helper(module: &JsValue, memory: &JsValue) -> Result<Worker, String> {
     outcome.map(|()| worker)
 }
 
-/// Starts `threads` helper workers and makes them Burn's rayon pool; the number of threads
-/// the pool has.
+/// Makes a rayon pool of `threads` threads for Burn: the engine's own worker (the calling
+/// thread, index 0) and `threads - 1` helper workers; returns the number of threads the
+/// pool has.
+///
+/// The engine's worker is one of the pool's threads, so a parallel operation it starts runs
+/// its first part at once on this thread instead of waking a helper, and a pool of one is
+/// this thread alone. Measured in the bench page against a pool of helpers only
+/// (docs/benchmarks.md, 2026-12-06): the CNN about 10% faster on one thread,
+/// LeNet-300-100 at batch 256 2-5% faster on two. The thread works for the pool only
+/// while it is inside a parallel operation, which is when the engine has work for it.
 pub(crate) async fn start(threads: usize) -> Result<usize, String> {
     let threads = threads.clamp(1, MAX_THREADS);
     let (module, memory) = (wasm_bindgen::module(), wasm_bindgen::memory());
-    for _ in 0..threads {
+    for _ in 1..threads {
         let worker = helper(&module, &memory).await?;
         HELPERS.with(|h| h.borrow_mut().push(worker));
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .use_current_thread()
         .thread_name(|i| format!("bioplay-engine-{i}"))
         .spawn_handler(|thread| {
             WAITING

@@ -1,6 +1,6 @@
 // The engine's threads on the CPU backend. Served cross-origin isolated (as `make serve`
 // and hosts with COOP/COEP headers do) the page starts the threaded engine, whose pool
-// has one Web Worker per core, and it computes what one thread computes. Served without
+// has one thread per core (the engine's worker and one helper worker per further core), and it computes what one thread computes. Served without
 // the headers (GitHub Pages), the site's service worker (coi-sw.js) makes the page
 // isolated after one reload. Without either, or when the threaded engine is missing from
 // the site, the engine runs on one thread, the status line says why, and runs still work.
