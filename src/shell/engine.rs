@@ -85,9 +85,13 @@ struct WorkerHandle {
 
 impl WorkerHandle {
     /// Stops the worker. This may run inside one of its handlers, so they are dropped
-    /// after it returns.
+    /// after it returns. They are unset first: a message the worker posted before it was
+    /// stopped can still arrive, and must not call a dropped handler (it would throw
+    /// "closure invoked recursively or after being dropped" on the page).
     fn terminate(self) {
         self.worker.terminate();
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
         wasm_bindgen_futures::spawn_local(async move {
             drop(self);
         });
