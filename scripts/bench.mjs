@@ -155,23 +155,30 @@ for (const [name, how] of IMPLEMENTATIONS) {
 }
 const blank = await browserRun({ webgpu: true, path: null });
 
-// One run of a thread column varies by up to 1.6x from the next (docs/benchmarks.md), more
-// than the scaling it measures. So the threads' scaling is also judged over
-// BENCH_THREAD_RUNS runs (default 3; the first pass above is the first), one thread and all
-// threads alternating, on every workload but batch 1.
+// The threads' scaling is judged on longer runs than the columns above, whose default steps
+// (50 at batch 256, 30 on the CNN: under half a second) mostly time V8 optimising the code
+// as it runs, which each thread does for itself (src/shell/threads.rs). SCALING_STEPS keeps
+// each run at a few seconds; BENCH_THREAD_STEPS=N sets them all. One run still varies by
+// more than the scaling it measures (docs/benchmarks.md), so there are BENCH_THREAD_RUNS
+// runs (default 3) of one thread and of all threads, alternating, on every workload but
+// batch 1.
 const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 3) || 1);
+const SCALING_STEPS = { "mlp-64": 1000, "mlp-256": 600, "cnn-64": 150 };
+const scalingSteps = (id) => Number(process.env.BENCH_THREAD_STEPS) || SCALING_STEPS[id];
 const THREAD_COLUMNS = { one: "ours CPU 1 thread", all: "ours CPU all threads" };
 const scaling = {};
 const byName = Object.fromEntries(IMPLEMENTATIONS);
 for (const id of IDS.filter((id) => id !== "mlp-1")) {
-  scaling[id] = { one: [columns[THREAD_COLUMNS.one][id]], all: [columns[THREAD_COLUMNS.all][id]] };
-  for (let run = 1; run < THREAD_RUNS; run++) {
+  scaling[id] = { steps: scalingSteps(id), one: [], all: [] };
+  for (let run = 0; run < THREAD_RUNS; run++) {
     for (const [key, name] of Object.entries(THREAD_COLUMNS)) {
       const how = byName[name];
-      const report = await browserRun({ ...how, path: how.path(id) });
+      const path = how.path(id).replace("#/bench", `&steps=${scaling[id].steps}#/bench`);
+      const report = await browserRun({ ...how, path });
       const result = (report.results || []).find((r) => r.workload === id);
       scaling[id][key].push(result);
-      console.error(`${name} ${id}, run ${run + 1}: ${result ? `${Math.round(result.samples_per_s)} samples/s` : report.error || "no result"}`);
+      const got = result ? `${Math.round(result.samples_per_s)} samples/s` : report.error || "no result";
+      console.error(`${name} ${id}, ${scaling[id].steps} steps, run ${run + 1}: ${got}`);
     }
   }
 }
@@ -241,15 +248,21 @@ table(
   ]),
 );
 {
-  const speeds = (runs, id) => runs.filter((r) => valid(r, id)).map((r) => r.samples_per_s);
+  // These runs take more steps than the native runner's, so a run is checked against the
+  // first one-thread run of the same length: the same work gives the same guard loss.
+  const speeds = (runs, reference) =>
+    runs
+      .filter((r) => r && reference && Math.abs(r.guard_loss - reference.guard_loss) <= GUARD_TOLERANCE)
+      .map((r) => r.samples_per_s);
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   table(
-    `The threads' scaling over ${THREAD_RUNS} alternating runs each (samples per second; runs whose guard loss is off are left out)`,
-    ["workload", "1 thread, each run", "all threads, each run", "mean, 1 thread", "mean, all threads", "all threads / 1 thread (means)"],
-    Object.entries(scaling).map(([id, { one, all }]) => {
-      const [a, b] = [speeds(one, id), speeds(all, id)];
+    `The threads' scaling over ${THREAD_RUNS} alternating runs each, longer than the runs above (samples per second; runs whose guard loss is off are left out)`,
+    ["workload", "steps", "1 thread, each run", "all threads, each run", "mean, 1 thread", "mean, all threads", "all threads / 1 thread (means)"],
+    Object.entries(scaling).map(([id, { steps, one, all }]) => {
+      const reference = one.find((r) => r);
+      const [a, b] = [speeds(one, reference), speeds(all, reference)];
       const [ma, mb] = [a.length ? mean(a) : 0, b.length ? mean(b) : 0];
-      return [id, a.map(fmt).join(" / ") || "–", b.map(fmt).join(" / ") || "–", fmt(ma), fmt(mb), ratio(mb, ma)];
+      return [id, fmt(steps), a.map(fmt).join(" / ") || "–", b.map(fmt).join(" / ") || "–", fmt(ma), fmt(mb), ratio(mb, ma)];
     }),
   );
 }

@@ -1,9 +1,12 @@
 // The engine's threads on the CPU backend. Served cross-origin isolated (as `make serve`
 // and hosts with COOP/COEP headers do) the page starts the threaded engine, whose pool
-// has one thread per core (the engine's worker and one helper worker per further core), and it computes what one thread computes. Served without
-// the headers (GitHub Pages), the site's service worker (coi-sw.js) makes the page
-// isolated after one reload. Without either, or when the threaded engine is missing from
-// the site, the engine runs on one thread, the status line says why, and runs still work.
+// has one thread per core (the engine's worker and one helper worker per further core,
+// each compiling the module for itself), and it computes what one thread computes. With
+// the automatic backend and no WebGPU, the threaded engine replaces the single-threaded
+// one once that one finds no adapter. Served without the headers (GitHub Pages), the
+// site's service worker (coi-sw.js) makes the page isolated after one reload. Without
+// either, or when the threaded engine is missing from the site, the engine runs on one
+// thread, the status line says why, and runs still work.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -83,6 +86,29 @@ describe("engine threads", () => {
         assert.equal(step, s);
         assert.ok(Math.abs(loss - l) <= 1e-5 * Math.max(1, Math.abs(l)), `test loss at step ${step}: ${loss} vs ${l}`);
       });
+    }
+  });
+
+  test("the automatic backend without WebGPU: the threaded engine takes over without a page error", async () => {
+    // No `?backend=`: the single-threaded engine starts, finds no WebGPU adapter, and the
+    // page replaces it with the threaded one. A message the stopped worker had already
+    // posted once reached a dropped handler ("closure invoked recursively or after being
+    // dropped") in about one load in three, so this loads the page four times.
+    for (let load = 1; load <= 4; load++) {
+      const { page, errors, close } = await openPage(browser);
+      await page.goto(isolated.url);
+      assert.equal((await waitForStartup(page)).kind, "CPU", `load ${load}`);
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      const pool = String(Math.min(cores, 8));
+      await page.waitForFunction((n) => document.querySelector('[data-testid="threads"]')?.dataset.threads === n, pool, {
+        timeout: 60_000,
+      });
+      const shown = await threadsShown(page);
+      assert.equal(shown.reason, null, `load ${load}: ${shown.text}`);
+      // Time for a late message from the stopped worker to arrive.
+      await page.waitForTimeout(1000);
+      assert.deepEqual(errors, [], `load ${load}`);
+      await close();
     }
   });
 
