@@ -4,20 +4,10 @@
 //! Burn's CPU backend splits matrix products and large element-wise passes over a rayon
 //! pool. In a browser a thread is a Web Worker: the engine's own worker is the pool's
 //! first thread, and [`start`] starts one helper worker (`engine-thread.js`) per further
-//! thread, hands each the module's address and the engine's shared memory, and waits until
-//! each has compiled and instantiated the module and calls [`bioplay_pool_thread`], which
-//! blocks until the pool gives it a rayon thread to run. Only then is the pool built,
-//! because the pool waits for its threads to start and a worker cannot start while its
-//! parent blocks.
-//!
-//! Each helper compiles the module itself rather than receiving the engine's compiled
-//! one. In Chromium, when the threads shared one compiled module, a helper ran the same
-//! matrix-product kernel about a third slower than the engine's worker; the difference
-//! went away with V8's inlining of Wasm calls switched off (a browser flag, which no page
-//! can set) and with a module compiled per thread (docs/benchmarks.md, "Each helper
-//! compiles the module"). A module of its own costs a helper a compilation at start (the
-//! file comes from the HTTP cache, and V8 compiles lazily) and the memory of its own
-//! machine code.
+//! thread, hands each the compiled module and the engine's shared memory, and waits until
+//! each has instantiated it and calls [`bioplay_pool_thread`], which blocks until the pool
+//! gives it a rayon thread to run. Only then is the pool built, because the pool waits for
+//! its threads to start and a worker cannot start while its parent blocks.
 //!
 //! Shared memory needs a cross-origin isolated page; the page starts this build only then
 //! (`shell::engine`). Blocking is allowed in workers, never on the page's thread, which
@@ -27,7 +17,6 @@ use std::cell::RefCell;
 use std::sync::{Condvar, Mutex};
 
 use futures::channel::oneshot;
-use futures::future::try_join_all;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -39,9 +28,6 @@ use crate::shell::browser::js_error;
 const THREAD_SCRIPT: &str = "./engine-thread.js";
 /// The threaded engine's wasm-bindgen glue, which each helper loads.
 const GLUE: &str = "./bioplay-worker-mt.js";
-/// The threaded engine's module, which each helper compiles for itself (see the module
-/// doc); the name scripts/build-engine-threads.sh gives it.
-const MODULE: &str = "./bioplay-worker-mt_bg.wasm";
 /// At most this many threads, whatever the machine reports (each holds a copy of the
 /// module's code and a stack; beyond this the networks here gain nothing).
 pub(crate) const MAX_THREADS: usize = 8;
@@ -76,7 +62,7 @@ pub fn bioplay_pool_thread() {
 }
 
 /// Starts one helper and resolves when it is ready to take a rayon thread.
-async fn helper(memory: &JsValue) -> Result<Worker, String> {
+async fn helper(module: &JsValue, memory: &JsValue) -> Result<Worker, String> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Classic);
     options.set_name("bioplay engine thread");
@@ -100,7 +86,7 @@ async fn helper(memory: &JsValue) -> Result<Worker, String> {
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let init = Array::of3(&GLUE.into(), &MODULE.into(), memory);
+    let init = Array::of3(&GLUE.into(), module, memory);
     worker
         .post_message(&init)
         .map_err(|e| format!("a thread could not be started ({})", js_error(e)))?;
@@ -124,10 +110,11 @@ async fn helper(memory: &JsValue) -> Result<Worker, String> {
 /// while it is inside a parallel operation, which is when the engine has work for it.
 pub(crate) async fn start(threads: usize) -> Result<usize, String> {
     let threads = threads.clamp(1, MAX_THREADS);
-    let memory = wasm_bindgen::memory();
-    // Started together, so that their compilations overlap.
-    let workers = try_join_all((1..threads).map(|_| helper(&memory))).await?;
-    HELPERS.with(|h| h.borrow_mut().extend(workers));
+    let (module, memory) = (wasm_bindgen::module(), wasm_bindgen::memory());
+    for _ in 1..threads {
+        let worker = helper(&module, &memory).await?;
+        HELPERS.with(|h| h.borrow_mut().push(worker));
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .use_current_thread()

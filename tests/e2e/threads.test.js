@@ -1,12 +1,12 @@
 // The engine's threads on the CPU backend. Served cross-origin isolated (as `make serve`
 // and hosts with COOP/COEP headers do) the page starts the threaded engine, whose pool
-// has one thread per core (the engine's worker and one helper worker per further core,
-// each compiling the module for itself), and it computes what one thread computes. With
-// the automatic backend and no WebGPU, the threaded engine replaces the single-threaded
-// one once that one finds no adapter. Served without the headers (GitHub Pages), the
-// site's service worker (coi-sw.js) makes the page isolated after one reload. Without
-// either, or when the threaded engine is missing from the site, the engine runs on one
-// thread, the status line says why, and runs still work.
+// has one thread per core (the engine's worker and one helper worker per further core),
+// and it computes what one thread computes. With the automatic backend and no WebGPU, the
+// threaded engine replaces the single-threaded one once that one finds no adapter. Served
+// without the headers (GitHub Pages), the site's service worker (coi-sw.js) makes the
+// page isolated after one reload. Without either, or when the threaded engine is missing
+// from the site, the engine runs on one thread, the status line says why, and runs still
+// work.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
