@@ -157,8 +157,8 @@ const blank = await browserRun({ webgpu: true, path: null });
 
 // The threads' scaling is judged on longer runs than the columns above, whose default steps
 // (50 at batch 256, 30 on the CNN: under half a second) mostly time V8 optimising the code
-// as it runs, which each thread does for itself (src/shell/threads.rs). SCALING_STEPS keeps
-// each run at a few seconds; BENCH_THREAD_STEPS=N sets them all. One run still varies by
+// as it runs. SCALING_STEPS keeps each run at a few seconds; BENCH_THREAD_STEPS=N sets them
+// all. One run still varies by
 // more than the scaling it measures (docs/benchmarks.md), so there are BENCH_THREAD_RUNS
 // runs (default 3) of one thread and of all threads, alternating, on every workload but
 // batch 1.
