@@ -122,11 +122,10 @@ for (const [label, webgpu, query] of [
         frames: window.__frames,
       }));
       const answeringClick = (t) => clickWindows.some(([from, to]) => t.start >= from && t.start <= to);
-      // The task that turns the run's row "finished" (the mark is taken inside it, by the
-      // MutationObserver) is the page drawing the result, not training.
-      const drawingResult = (t) => t.start < marks.finished && t.start + t.duration >= marks.finished;
+      // Tasks that end before the run's row turns "finished". The task that turns it (the
+      // mark is taken inside it, by the MutationObserver) is the page drawing the result.
       const training = tasks.filter(
-        (t) => t.start >= marks.progress && t.start < marks.finished && !answeringClick(t) && !drawingResult(t),
+        (t) => t.start >= marks.progress && t.start + t.duration < marks.finished && !answeringClick(t),
       );
       const longest = (list) => (list.length ? Math.max(...list.map((t) => t.duration)) : 0);
       const clicks = { pause, resume, toPrune, back };
