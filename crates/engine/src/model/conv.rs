@@ -15,15 +15,26 @@
 //!
 //! The results equal Burn's `conv2d` up to rounding (the tests compare values and all three
 //! gradients). Measured on LeNet-5, batch 64, in headless Chromium (docs/benchmarks.md):
-//! 1.2-1.4x the samples per second of Burn's convolution. Pooling stays Burn's
-//! `max_pool2d`: a strided-views pool and a reshape-and-max pool were both slower, in wasm
-//! and natively. On WebGPU the backend's own kernels are used.
+//! 1.2-1.4x the samples per second of Burn's convolution.
+//!
+//! A layer ([`conv_block`]) is the convolution, an optional 2x2 max pool, then the ReLU
+//! (pooling first: the ReLU is monotone, so the two commute, and it then runs on a quarter
+//! of the values). On the GEMM path the layer reads and writes one sample per column
+//! (`[features, batch]`, [`Activations::Columns`]), the layout the gather wants, and pools
+//! by gathering each position of the pooling window separately
+//! ([`conv2d_gemm_pool_columns`]). Burn's
+//! `max_pool2d` on `[batch, channels, h, w]`, with a transpose before and after each
+//! layer, was a fifth of a CNN step in wasm (docs/benchmarks.md). On WebGPU the backend's
+//! own kernels are used.
 
 use std::sync::Arc;
 
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::activation::relu;
+use burn::tensor::module::{conv2d, max_pool2d};
+use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::layout::Activations;
 
 /// How a convolution layer is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,27 +115,44 @@ impl ConvShape {
     }
 }
 
-/// One convolution layer's shape with its gather list, built once with the network: for
+/// One convolution layer's shape with its gather lists, built once with the network: for
 /// each patch entry and output position (entry-major), the input pixel it reads, or one
 /// past the last pixel (a row of zeros appended to the image) where it falls on the padding.
+/// The same for a layer followed by a 2x2 pool, one list per position in the pooling
+/// window, over the pooled positions.
 #[derive(Debug, Clone)]
 pub struct Im2col {
     shape: ConvShape,
     indices: Arc<[i64]>,
+    windows: [Arc<[i64]>; 4],
 }
 
 impl Im2col {
-    /// The gather list of `shape`.
+    /// The gather lists of `shape`.
     pub fn new(shape: ConvShape) -> Self {
         let pixels = shape.channels * shape.height * shape.width;
         let (oh, ow) = shape.out();
-        let (positions, patch) = (oh * ow, shape.patch());
+        let patch = shape.patch();
         let sources = shape.sources();
-        let indices = (0..patch)
-            .flat_map(|entry| (0..positions).map(move |position| (position, entry)))
-            .map(|(position, entry)| sources[position * patch + entry].unwrap_or(pixels) as i64)
-            .collect();
-        Self { shape, indices }
+        let list = |positions: &[usize]| -> Arc<[i64]> {
+            (0..patch)
+                .flat_map(|entry| positions.iter().map(move |&position| (position, entry)))
+                .map(|(position, entry)| sources[position * patch + entry].unwrap_or(pixels) as i64)
+                .collect()
+        };
+        let all: Vec<usize> = (0..oh * ow).collect();
+        let (ph, pw) = (oh / 2, ow / 2);
+        let window = |dy: usize, dx: usize| -> Arc<[i64]> {
+            let positions: Vec<usize> = (0..ph)
+                .flat_map(|py| (0..pw).map(move |px| (2 * py + dy) * ow + 2 * px + dx))
+                .collect();
+            list(&positions)
+        };
+        Self {
+            shape,
+            indices: list(&all),
+            windows: [window(0, 0), window(0, 1), window(1, 0), window(1, 1)],
+        }
     }
 
     /// The convolution's shape.
@@ -138,9 +166,7 @@ impl Im2col {
 /// The image is transposed to `[pixels, batch]`, so the gather copies whole rows of `batch`
 /// values (and its adjoint adds whole rows), instead of single values with a bounds check
 /// each: that gather and its scatter were a quarter of a CNN step on the CPU when the batch
-/// came first (`perf`, 2026-12-06, docs/benchmarks.md). The patches `[c * k * k, positions *
-/// batch]` are multiplied by the kernel `[out_channels, c * k * k]` from the left, and the
-/// result is transposed back.
+/// came first (`perf`, 2026-12-06, docs/benchmarks.md). The result is transposed back.
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]` (those of `im2col`'s shape)
@@ -148,29 +174,106 @@ impl Im2col {
 /// - `bias`: `[out_channels]`
 /// - output: `[batch, out_channels, out_h, out_w]`
 pub fn conv2d_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, im2col: &Im2col) -> Tensor<4> {
-    let shape = im2col.shape;
     let [batch, channels, height, width] = x.dims();
     let [out_channels, ..] = weight.dims();
-    let pixels = channels * height * width;
-    let (oh, ow) = shape.out();
+    let (oh, ow) = im2col.shape.out();
+    let columns = x.reshape([batch, channels * height * width]).transpose();
+    conv2d_gemm_columns(columns, weight, bias, im2col)
+        .reshape([out_channels, oh * ow, batch])
+        .permute([2, 0, 1])
+        .reshape([batch, out_channels, oh, ow])
+}
+
+/// [`conv2d_gemm`] on one sample per column: the patches `[c * k * k, positions * batch]`
+/// are multiplied by the kernel `[out_channels, c * k * k]` from the left.
+///
+/// # Shapes
+/// - `columns`: `[channels * height * width, batch]`
+/// - `weight`: `[out_channels, channels, kernel, kernel]`
+/// - `bias`: `[out_channels]`
+/// - output: `[out_channels * out_h * out_w, batch]`
+pub fn conv2d_gemm_columns(
+    columns: Tensor<2>,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    im2col: &Im2col,
+) -> Tensor<2> {
+    let [_, batch] = columns.dims();
+    let [out_channels, ..] = weight.dims();
+    let (oh, ow) = im2col.shape.out();
+    let [y] = products(columns, weight, im2col, [&im2col.indices]);
+    (y + bias.reshape([out_channels, 1])).reshape([out_channels * oh * ow, batch])
+}
+
+/// [`conv2d_gemm_columns`] followed by a 2x2 max pool with stride 2, as Burn's
+/// `max_pool2d` (an odd last row or column is dropped; of equal values the window's first
+/// in row-major order gets the gradient).
+///
+/// Each of the window's four positions is gathered and multiplied on its own, over the
+/// pooled positions only, so the four products are separate dense tensors and the pool is
+/// three elementwise maxima of them (slices of one product are strided views, on which
+/// Burn's CPU backend takes a slow path). The bias is added after the pool, where it is a
+/// quarter of the work and changes no maximum.
+///
+/// # Shapes
+/// - `columns`: `[channels * height * width, batch]`
+/// - output: `[out_channels * (out_h / 2) * (out_w / 2), batch]`
+pub fn conv2d_gemm_pool_columns(
+    columns: Tensor<2>,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    im2col: &Im2col,
+) -> Tensor<2> {
+    let [_, batch] = columns.dims();
+    let [out_channels, ..] = weight.dims();
+    let (oh, ow) = im2col.shape.out();
+    let [a, b, c, d] = &im2col.windows;
+    let [top_left, top_right, bottom_left, bottom_right] =
+        products(columns, weight, im2col, [a, b, c, d]);
+    let top = higher(top_left, top_right);
+    let bottom = higher(bottom_left, bottom_right);
+    let y = higher(top, bottom) + bias.reshape([out_channels, 1]);
+    y.reshape([out_channels * (oh / 2) * (ow / 2), batch])
+}
+
+/// For each gather list, the kernel `[out_channels, patch]` times the patches it gathers
+/// from `columns`: `[out_channels, positions * batch]` each.
+fn products<const N: usize>(
+    columns: Tensor<2>,
+    weight: Tensor<4>,
+    im2col: &Im2col,
+    lists: [&Arc<[i64]>; N],
+) -> [Tensor<2>; N] {
+    let shape = im2col.shape;
+    let [_, batch] = columns.dims();
+    let [out_channels, ..] = weight.dims();
     let patch = shape.patch();
-    let device = x.device();
-    let columns = x.reshape([batch, pixels]).transpose();
+    let device = columns.device();
     // Padding reads a row of zeros appended after the image's last pixel.
     let columns = if shape.padding > 0 {
         Tensor::cat(vec![columns, Tensor::zeros([1, batch], &device)], 0)
     } else {
         columns
     };
-    let count = im2col.indices.len();
-    let indices =
-        Tensor::<1, Int>::from_data(TensorData::new(im2col.indices.to_vec(), [count]), &device);
-    let patches = columns.select(0, indices).reshape([patch, oh * ow * batch]);
     let kernel = weight.reshape([out_channels, patch]);
-    let y = kernel.matmul(patches) + bias.reshape([out_channels, 1]);
-    y.reshape([out_channels, oh * ow, batch])
-        .permute([2, 0, 1])
-        .reshape([batch, out_channels, oh, ow])
+    lists.map(|list| {
+        let count = list.len();
+        let indices = Tensor::<1, Int>::from_data(TensorData::new(list.to_vec(), [count]), &device);
+        let patches = columns
+            .clone()
+            .select(0, indices)
+            .reshape([patch, count / patch * batch]);
+        kernel.clone().matmul(patches)
+    })
+}
+
+/// The larger of `first` and `second` elementwise, as `first + relu(second - first)`;
+/// where they are equal, `first` gets the gradient (the ReLU's slope at 0 is 0).
+///
+/// Without branches: Burn's `max_pair` (a comparison and `mask_where`) ran a branch per
+/// value on a mask that is half true at random, and took a sixth of a CNN step in wasm.
+fn higher<const D: usize>(first: Tensor<D>, second: Tensor<D>) -> Tensor<D> {
+    first.clone() + relu(second - first)
 }
 
 /// A convolution with bias on `path`.
@@ -193,15 +296,46 @@ pub(super) fn convolve(
     }
 }
 
+/// A convolution layer: the convolution with bias, a 2x2 max pool if `pool`, then the
+/// ReLU. `weight` is `[out_channels, channels, kernel, kernel]`. The GEMM path returns
+/// columns, the backend's path rows.
+pub(super) fn conv_block(
+    input: Activations,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    im2col: &Im2col,
+    pool: bool,
+    path: ConvPath,
+) -> Activations {
+    let s = im2col.shape;
+    match path {
+        ConvPath::Gemm => {
+            let y = if pool {
+                conv2d_gemm_pool_columns(input.columns(), weight, bias, im2col)
+            } else {
+                conv2d_gemm_columns(input.columns(), weight, bias, im2col)
+            };
+            Activations::Columns(relu(y))
+        }
+        ConvPath::Backend => {
+            let batch = input.batch();
+            let x = input.rows().reshape([batch, s.channels, s.height, s.width]);
+            let mut y = convolve(x, weight, bias, im2col, path);
+            if pool {
+                y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
+            }
+            let [_, c, h, w] = y.dims();
+            Activations::Rows(relu(y).reshape([batch, c * h * w]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::device::cpu;
     use crate::rng::Rng;
     use crate::tensor_io::{download, upload};
-    use burn::tensor::activation::relu;
-    use burn::tensor::module::max_pool2d;
-    use burn::tensor::ops::MaxPoolOptions;
     use pollster::block_on;
 
     fn values(rng: &mut Rng, n: usize) -> Vec<f32> {
@@ -222,10 +356,10 @@ mod tests {
         }
     }
 
-    /// Values and all three gradients of a convolution (and a ReLU and pool after it, as a
-    /// network uses it), both ways. `tied`: a zero kernel and a positive bias, so every
-    /// pooling window holds equal values and only the tie rule decides where the gradient
-    /// goes (the kernel's gradient shows it).
+    /// Values and all three gradients of a convolution (with `pooled`, the whole layer as a
+    /// network uses it: [`conv_block`] with its pool and ReLU), both ways. `tied`: a zero
+    /// kernel and a positive bias, so every pooling window holds equal values and only the
+    /// tie rule decides where the gradient goes (the kernel's gradient shows it).
     fn compare(batch: usize, shape: ConvShape, out_channels: usize, pooled: bool, tied: bool) {
         let device = cpu().autodiff();
         let mut rng = Rng::new(7);
@@ -241,10 +375,15 @@ mod tests {
             let x = upload(x.clone(), [batch, c, h, w], &device).require_grad();
             let wt = upload(weight.clone(), [out_channels, c, k, k], &device).require_grad();
             let b = upload(bias.clone(), [out_channels], &device).require_grad();
-            let mut y = convolve(x.clone(), wt.clone(), b.clone(), &Im2col::new(shape), path);
-            if pooled {
-                y = max_pool2d(relu(y), MaxPoolOptions::new([2, 2]));
-            }
+            let im2col = Im2col::new(shape);
+            let y = if pooled {
+                let input = Activations::Rows(x.clone().reshape([batch, c * h * w]));
+                let out = conv_block(input, wt.clone(), b.clone(), &im2col, true, path);
+                let (oh, ow) = shape.out();
+                out.rows().reshape([batch, out_channels, oh / 2, ow / 2])
+            } else {
+                convolve(x.clone(), wt.clone(), b.clone(), &im2col, path)
+            };
             let dims = y.dims();
             // A loss whose gradient differs per output element.
             let weights = upload(
@@ -304,6 +443,49 @@ mod tests {
     #[test]
     fn gemm_convolution_then_pool_send_the_gradient_of_a_tie_where_the_backend_does() {
         compare(2, shape(2, 8, 7, 3, 1), 3, true, true);
+    }
+
+    #[test]
+    fn ties_inside_a_pooling_window_send_the_gradient_where_the_backend_does() {
+        // A 1x1 kernel of 1 with no bias makes the convolution the identity, so the four
+        // windows of this 2 x 8 image hold a tie on the diagonal, in the top row, in the
+        // left column, and four equal values. The second sample is the image mirrored.
+        let image = [
+            0.0, 5.0, 1.0, 1.0, 3.0, 1.0, 4.0, 4.0, //
+            5.0, 0.0, 0.0, 0.0, 3.0, 2.0, 4.0, 4.0,
+        ];
+        let mirrored: Vec<f32> = image
+            .chunks(8)
+            .flat_map(|row| row.iter().rev())
+            .copied()
+            .collect();
+        let x: Vec<f32> = image.iter().copied().chain(mirrored).collect();
+        let device = cpu().autodiff();
+        let im2col = Im2col::new(shape(1, 2, 8, 1, 0));
+        let run = |path: ConvPath| {
+            let x = upload(x.clone(), [2, 16], &device).require_grad();
+            let weight = upload(vec![1.0], [1, 1, 1, 1], &device);
+            let bias = upload(vec![0.0], [1], &device);
+            let y = conv_block(
+                Activations::Rows(x.clone()),
+                weight,
+                bias,
+                &im2col,
+                true,
+                path,
+            );
+            let y = y.rows();
+            let scale = upload((1..=8).map(|i| i as f32).collect(), [2, 4], &device);
+            let grads = (y.clone() * scale).sum().backward();
+            (read(y.inner()), read(x.grad(&grads).expect("gradient")))
+        };
+        let (y, gx) = run(ConvPath::Gemm);
+        let (want_y, want_gx) = run(ConvPath::Backend);
+        assert_eq!(want_y, vec![5.0, 1.0, 3.0, 4.0, 4.0, 3.0, 1.0, 5.0]);
+        assert_eq!(y, want_y);
+        assert_eq!(gx, want_gx);
+        // Each window's gradient lands on one pixel: the first of its maxima.
+        assert_eq!(gx.iter().filter(|g| **g != 0.0).count(), 8);
     }
 
     #[test]

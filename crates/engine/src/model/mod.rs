@@ -15,12 +15,11 @@
 
 pub mod conv;
 mod error;
+mod layout;
 pub mod ops;
 pub mod spec;
 
 use burn::tensor::activation::{relu, softplus};
-use burn::tensor::module::max_pool2d;
-use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor};
 
 use crate::params::{ParamId, check_values};
@@ -29,6 +28,7 @@ use crate::rng::Rng;
 use crate::tensor_io::upload_params;
 use conv::{ConvPath, ConvShape, Im2col};
 pub use error::ModelError;
+use layout::Activations;
 pub use spec::{
     Activation, CnnSpec, ConvSpec, DendriteSpec, InitScheme, InitSpec, KwtaSpec, MlpSpec,
     ModelSpec, SegmentSelection,
@@ -465,12 +465,13 @@ impl Network {
                 });
             }
         }
-        // Every layer reads and writes `[batch, features]`; a convolution views its input
-        // as `[batch, channels, height, width]` (a reshape is free).
+        // Dense layers read and write `[batch, features]`; convolutions on the CPU path
+        // `[features, batch]` ([`Activations`]), so the layout changes only between a
+        // convolution and a dense layer.
         let conv_path = self
             .conv_path
             .unwrap_or_else(|| ConvPath::for_device(&x.device()));
-        let mut flat = x;
+        let mut flow = Activations::Rows(x);
         let mut records = Vec::new();
         let shape = |id: ParamId| -> &[usize] { &self.param(id).shape };
         let value = |id: ParamId| params[id.index()].clone();
@@ -486,16 +487,12 @@ impl Network {
                     out: (c, h, w),
                 } => {
                     let s = im2col.shape();
-                    let input = flat.reshape([batch, s.channels, s.height, s.width]);
                     let w4 =
                         value(*weight).reshape([*out_channels, s.channels, s.kernel, s.kernel]);
-                    let mut y = relu(conv::convolve(input, w4, value(*bias), im2col, conv_path));
-                    if *pool {
-                        y = max_pool2d(y, MaxPoolOptions::new([2, 2]));
-                    }
-                    flat = y.reshape([batch, c * h * w]);
+                    flow = conv::conv_block(flow, w4, value(*bias), im2col, *pool, conv_path);
+                    debug_assert_eq!(flow.features(), c * h * w);
                     if let Some(k) = kwta {
-                        flat = ops::kwta(flat, *k);
+                        flow = Activations::Rows(ops::kwta(flow.rows(), *k));
                     }
                 }
                 Layer::Dense {
@@ -509,7 +506,7 @@ impl Network {
                     dendrites,
                 } => {
                     let w = value(*weight).reshape([*inputs, *outputs]);
-                    let input = flat;
+                    let input = flow.rows();
                     let mut pre = input.clone().matmul(w);
                     if let Some(bias) = bias {
                         pre = pre + value(*bias).reshape([1, *outputs]);
@@ -541,12 +538,12 @@ impl Network {
                             activation: y.clone().inner(),
                         });
                     }
-                    flat = y;
+                    flow = Activations::Rows(y);
                 }
             }
         }
         Ok(Forward {
-            logits: flat,
+            logits: flow.rows(),
             dense: records,
         })
     }
