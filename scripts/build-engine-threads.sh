@@ -34,10 +34,8 @@ profile=release
 # Atomics and bulk memory in the code; a shared memory that the module imports (so every
 # thread's instance gets the same one), at most 2 GiB, with the thread-local storage
 # symbols wasm-bindgen sets up for each thread; the same getrandom backend as
-# .cargo/config.toml (RUSTFLAGS replaces that file's flags). SIMD for all code, so the
-# compiler vectorises Burn's elementwise loops too (ReLU and its gradient, sums, the
-# pooling's maxima): the CNN trained about 20-30% faster (docs/benchmarks.md). The module
-# already needed SIMD (gemm's kernels), so no browser that ran it loses it.
+# .cargo/config.toml, and SIMD for all code as there (RUSTFLAGS replaces that file's
+# flags).
 link_args=(--shared-memory --import-memory --max-memory=2147483648
     --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base)
 RUSTFLAGS='-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 --cfg getrandom_backend="wasm_js"'
