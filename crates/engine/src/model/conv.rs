@@ -21,11 +21,10 @@
 //! (pooling first: the ReLU is monotone, so the two commute, and it then runs on a quarter
 //! of the values). On the GEMM path the layer reads and writes one sample per column
 //! (`[features, batch]`, [`Activations::Columns`]), the layout the gather wants, and pools
-//! by gathering each position of the pooling window separately
-//! ([`conv2d_gemm_pool_columns`]). Burn's
-//! `max_pool2d` on `[batch, channels, h, w]`, with a transpose before and after each
-//! layer, was a fifth of a CNN step in wasm (docs/benchmarks.md). On WebGPU the backend's
-//! own kernels are used.
+//! by gathering each position of the pooling window separately ([`conv2d_gemm_columns`]).
+//! Burn's `max_pool2d` on `[batch, channels, h, w]`, with a transpose before and after
+//! each layer, was a fifth of a CNN step in wasm (docs/benchmarks.md). On WebGPU the
+//! backend's own kernels are used.
 
 use std::sync::Arc;
 
@@ -178,62 +177,50 @@ pub fn conv2d_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, im2col: &Im
     let [out_channels, ..] = weight.dims();
     let (oh, ow) = im2col.shape.out();
     let columns = x.reshape([batch, channels * height * width]).transpose();
-    conv2d_gemm_columns(columns, weight, bias, im2col)
+    conv2d_gemm_columns(columns, weight, bias, im2col, false)
         .reshape([out_channels, oh * ow, batch])
         .permute([2, 0, 1])
         .reshape([batch, out_channels, oh, ow])
 }
 
 /// [`conv2d_gemm`] on one sample per column: the patches `[c * k * k, positions * batch]`
-/// are multiplied by the kernel `[out_channels, c * k * k]` from the left.
+/// are multiplied by the kernel `[out_channels, c * k * k]` from the left. With `pool`, a
+/// 2x2 max pool with stride 2 follows, as Burn's `max_pool2d` (an odd last row or column
+/// is dropped; of equal values the window's first in row-major order gets the gradient).
+///
+/// The pool gathers and multiplies each of the window's four positions on its own, over
+/// the pooled positions only, so the four products are separate dense tensors and the
+/// pool is three elementwise maxima of them (slices of one product are strided views, on
+/// which Burn's CPU backend takes a slow path). The bias is added after the pool, where it
+/// is a quarter of the work and changes no maximum.
 ///
 /// # Shapes
 /// - `columns`: `[channels * height * width, batch]`
 /// - `weight`: `[out_channels, channels, kernel, kernel]`
 /// - `bias`: `[out_channels]`
-/// - output: `[out_channels * out_h * out_w, batch]`
+/// - output: `[out_channels * out_h * out_w, batch]`, or with `pool`
+///   `[out_channels * (out_h / 2) * (out_w / 2), batch]`
 pub fn conv2d_gemm_columns(
     columns: Tensor<2>,
     weight: Tensor<4>,
     bias: Tensor<1>,
     im2col: &Im2col,
+    pool: bool,
 ) -> Tensor<2> {
     let [_, batch] = columns.dims();
     let [out_channels, ..] = weight.dims();
     let (oh, ow) = im2col.shape.out();
-    let [y] = products(columns, weight, im2col, [&im2col.indices]);
-    (y + bias.reshape([out_channels, 1])).reshape([out_channels * oh * ow, batch])
-}
-
-/// [`conv2d_gemm_columns`] followed by a 2x2 max pool with stride 2, as Burn's
-/// `max_pool2d` (an odd last row or column is dropped; of equal values the window's first
-/// in row-major order gets the gradient).
-///
-/// Each of the window's four positions is gathered and multiplied on its own, over the
-/// pooled positions only, so the four products are separate dense tensors and the pool is
-/// three elementwise maxima of them (slices of one product are strided views, on which
-/// Burn's CPU backend takes a slow path). The bias is added after the pool, where it is a
-/// quarter of the work and changes no maximum.
-///
-/// # Shapes
-/// - `columns`: `[channels * height * width, batch]`
-/// - output: `[out_channels * (out_h / 2) * (out_w / 2), batch]`
-pub fn conv2d_gemm_pool_columns(
-    columns: Tensor<2>,
-    weight: Tensor<4>,
-    bias: Tensor<1>,
-    im2col: &Im2col,
-) -> Tensor<2> {
-    let [_, batch] = columns.dims();
-    let [out_channels, ..] = weight.dims();
-    let (oh, ow) = im2col.shape.out();
+    let bias = bias.reshape([out_channels, 1]);
+    if !pool {
+        let [y] = products(columns, weight, im2col, [&im2col.indices]);
+        return (y + bias).reshape([out_channels * oh * ow, batch]);
+    }
     let [a, b, c, d] = &im2col.windows;
     let [top_left, top_right, bottom_left, bottom_right] =
         products(columns, weight, im2col, [a, b, c, d]);
     let top = higher(top_left, top_right);
     let bottom = higher(bottom_left, bottom_right);
-    let y = higher(top, bottom) + bias.reshape([out_channels, 1]);
-    y.reshape([out_channels * (oh / 2) * (ow / 2), batch])
+    (higher(top, bottom) + bias).reshape([out_channels * (oh / 2) * (ow / 2), batch])
 }
 
 /// For each gather list, the kernel `[out_channels, patch]` times the patches it gathers
@@ -309,14 +296,13 @@ pub(super) fn conv_block(
 ) -> Activations {
     let s = im2col.shape;
     match path {
-        ConvPath::Gemm => {
-            let y = if pool {
-                conv2d_gemm_pool_columns(input.columns(), weight, bias, im2col)
-            } else {
-                conv2d_gemm_columns(input.columns(), weight, bias, im2col)
-            };
-            Activations::Columns(relu(y))
-        }
+        ConvPath::Gemm => Activations::Columns(relu(conv2d_gemm_columns(
+            input.columns(),
+            weight,
+            bias,
+            im2col,
+            pool,
+        ))),
         ConvPath::Backend => {
             let batch = input.batch();
             let x = input.rows().reshape([batch, s.channels, s.height, s.width]);
