@@ -1,9 +1,10 @@
 // The bench workloads in TensorFlow.js, doing exactly what bioplay's engine does
 // (crates/engine/src/bench.rs): the same initial weights and batch order (the plans that
-// `bioplay bench --export` writes), plain SGD, a loss read-back every 10 steps, and the
-// test loss on the same guard images at the end. `?backend=webgpu|webgl|wasm` picks the
-// backend, `&workloads=mlp-64,cnn-64` runs only those. The result goes into #result as JSON
-// for scripts/bench.mjs.
+// `bioplay bench --export` writes), plain SGD, a loss read-back every 10 steps, the timer
+// stopped only when the GPU has finished all the work (`settle`), and the test loss on the
+// same guard images at the end. `?backend=webgpu|webgl|wasm` picks the backend,
+// `&workloads=mlp-64,cnn-64` runs only those. The result goes into #result as JSON for
+// scripts/bench.mjs.
 /* global tf */
 
 const READ_EVERY = 10;
@@ -78,6 +79,18 @@ function forward(plan, vars, x) {
 
 const loss = (plan, vars, x, y) => tf.losses.softmaxCrossEntropy(y, forward(plan, vars, x));
 
+/**
+ * Waits until the GPU has done everything submitted so far (on the WebGPU backend; the
+ * other backends' reads already wait for their work). A read alone is not enough there: on
+ * SwiftShader, after the CNN's 30 timed steps had read back their last loss and the
+ * weights' sum, the queue still held 91 s of work (`onSubmittedWorkDone`), which the guard
+ * pass then waited for (docs/benchmarks.md, 2026-12-06). Our engine's reads leave the GPU
+ * process idle.
+ */
+async function settle() {
+  if (tf.getBackend() === "webgpu") await tf.backend().device.queue.onSubmittedWorkDone();
+}
+
 async function run(plan, data) {
   const steps = plan.batches.length - 1;
   const begin = performance.now();
@@ -93,6 +106,7 @@ async function run(plan, data) {
   };
   const first = step(0);
   await first.data();
+  await settle();
   first.dispose();
   const firstStepMs = performance.now() - begin;
   const timed = performance.now();
@@ -109,6 +123,7 @@ async function run(plan, data) {
   }
   const all = tf.addN(list.map((v) => tf.sum(v)));
   await all.data();
+  await settle();
   const seconds = (performance.now() - timed) / 1000;
   all.dispose();
   const [gx, gy] = batch(data, plan.guard);

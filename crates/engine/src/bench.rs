@@ -96,12 +96,17 @@ impl Workload {
     }
 
     /// Timed steps by default: enough for a steady rate, few enough for a quick table.
+    ///
+    /// The CNN takes 150: in 30 steps (under half a second) our wasm engine ran at 3,500-3,800
+    /// samples/s and at 5,500-6,600 in 150, because V8 was still optimising the code as it
+    /// ran; TensorFlow.js on WebGPU did 4,867 and 2,645-3,296 in the same hour
+    /// (docs/benchmarks.md, 2026-12-06).
     pub fn default_steps(self) -> usize {
         match self {
             Workload::Mlp1 => 200,
             Workload::Mlp64 => 100,
             Workload::Mlp256 => 50,
-            Workload::Cnn64 => 30,
+            Workload::Cnn64 => 150,
         }
     }
 }
