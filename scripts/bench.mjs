@@ -155,12 +155,13 @@ for (const [name, how] of IMPLEMENTATIONS) {
 }
 const blank = await browserRun({ webgpu: true, path: null });
 
-// The threads' scaling is judged on longer runs than the columns above, whose default steps
-// (100 at batch 64 and 50 at batch 256: under half a second) mostly time V8 optimising the
-// code as it runs. SCALING_STEPS keeps each run at a few seconds; BENCH_THREAD_STEPS=N sets
-// them all. One run still varies by more than the scaling it measures (docs/benchmarks.md),
-// so there are BENCH_THREAD_RUNS runs (default 3) of one thread and of all threads,
-// alternating, on every workload but batch 1.
+// The threads' scaling is judged on runs of a few seconds each (SCALING_STEPS;
+// BENCH_THREAD_STEPS=N sets them all): for the MLPs longer than the columns above, whose
+// default steps (100 at batch 64 and 50 at batch 256: under half a second) mostly time V8
+// optimising the code as it runs; for the CNN the columns' own 150
+// (Workload::default_steps). One run still varies by more than the scaling it measures
+// (docs/benchmarks.md), so there are BENCH_THREAD_RUNS runs (default 3) of one thread and
+// of all threads, alternating, on every workload but batch 1.
 const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 3) || 1);
 const SCALING_STEPS = { "mlp-64": 1000, "mlp-256": 600, "cnn-64": 150 };
 const scalingSteps = (id) => Number(process.env.BENCH_THREAD_STEPS) || SCALING_STEPS[id];
