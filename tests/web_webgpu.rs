@@ -181,7 +181,10 @@ async fn the_engine_trains_on_webgpu_like_on_the_cpu() {
         dendrites: None,
         init: Default::default(),
     });
-    for spec in [ModelSpec::Mlp(kwta_mlp), cnn] {
+    // A plain ReLU MLP takes the engine's hand-written backward pass (model/backprop.rs),
+    // the other two Burn's autodiff.
+    let plain_mlp = ModelSpec::Mlp(MlpSpec::new(vec![32, 16]));
+    for spec in [plain_mlp, ModelSpec::Mlp(kwta_mlp), cnn] {
         let (gpu_losses, gpu_acc, gpu_zero) = train_a_few_steps(&spec, &gpu).await;
         let (cpu_losses, cpu_acc, cpu_zero) = train_a_few_steps(&spec, &device::cpu()).await;
         web_sys::console::log_1(

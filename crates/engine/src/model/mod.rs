@@ -13,6 +13,7 @@
 //! `[out_channels, in_channels, k, k]`; dendrite segments are `[context, units * segments]`
 //! (column `i * segments + s` is segment `s` of unit `i`).
 
+mod backprop;
 pub mod conv;
 mod error;
 mod layout;

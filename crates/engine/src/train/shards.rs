@@ -4,9 +4,13 @@
 //! a step (element-wise passes, batch assembly, the backward graph's bookkeeping) runs on
 //! one thread, so two threads trained LeNet-300-100 at batch 256 only 1.25x faster than
 //! one (docs/benchmarks.md). Here a batch is cut into one part per thread, each part runs
-//! its own forward and backward pass on its own autodiff graph, and the gradients are
-//! summed: every part's loss is weighted by its share of the batch, so the sum is the
-//! gradient of the whole batch's mean loss, as without the split (up to rounding).
+//! its own forward and backward pass, and the gradients are summed: every part's loss is
+//! weighted by its share of the batch, so the sum is the gradient of the whole batch's
+//! mean loss, as without the split (up to rounding).
+//!
+//! A part's backward pass is the hand-written one of `model/backprop.rs` for plain fully
+//! connected networks (whether split or not), and Burn's autodiff, with a graph per part,
+//! for the rest.
 //!
 //! The split is made only on the CPU device, in the threaded build (feature `threads`),
 //! with at least [`MIN_SHARD`] samples per part, and not with Oja's rule (its term needs
@@ -94,8 +98,10 @@ pub(super) fn batch_gradients(
 }
 
 /// Forward and backward over one part of a batch of `total` samples: its loss weighted by
-/// its share, so the parts' gradients add up to the batch's.
-fn part_gradients(
+/// its share, so the parts' gradients add up to the batch's. Plain fully connected
+/// networks take the hand-written backward pass (`model/backprop.rs`), the rest Burn's
+/// autodiff.
+pub(super) fn part_gradients(
     net: &Network,
     values: &[Tensor<1>],
     samples: &Samples<'_>,
@@ -105,14 +111,45 @@ fn part_gradients(
     record: bool,
 ) -> Result<StepGradients, ModelError> {
     let batch = host_batch(samples, positions).upload(net, device);
+    let share = positions.len() as f64 / total as f64;
+    if let Some(tape) = net.plain_forward(values, batch.x.clone(), record)? {
+        let dense = if record {
+            net.plain_records(&tape)
+        } else {
+            Vec::new()
+        };
+        // The loss is the part's mean cross-entropy times its share, that is the sum over
+        // the part divided by `total`; its gradient with respect to the logits is
+        // `(softmax - one_hot) / total`.
+        let log_p = log_softmax(tape.logits.clone(), 1);
+        let loss = (log_p.clone() * batch.one_hot.clone())
+            .sum_dim(1)
+            .mean()
+            .neg()
+            * share;
+        let dlogits = (log_p.exp() - batch.one_hot) / total as f64;
+        let grads = net.plain_backward(values, tape, dlogits);
+        return Ok(StepGradients { grads, loss, dense });
+    }
+    autodiff_gradients(net, values, batch, share, record)
+}
+
+/// [`part_gradients`] through Burn's autodiff, for any network.
+pub(super) fn autodiff_gradients(
+    net: &Network,
+    values: &[Tensor<1>],
+    batch: DeviceBatch,
+    share: f64,
+    record: bool,
+) -> Result<StepGradients, ModelError> {
     let leaves: Vec<Tensor<1>> = values
         .iter()
         .map(|p| p.clone().autodiff().require_grad())
         .collect();
     let forward = net.forward(&leaves, batch.x.autodiff(), batch.context.as_ref(), record)?;
     let mut loss = cross_entropy(forward.logits, batch.one_hot.autodiff());
-    if positions.len() != total {
-        loss = loss * (positions.len() as f64 / total as f64);
+    if share != 1.0 {
+        loss = loss * share;
     }
     let mut grads = loss.backward();
     let grads = leaves

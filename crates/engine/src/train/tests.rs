@@ -348,3 +348,76 @@ fn a_batch_split_in_parts_gives_the_whole_batch_gradient() {
         }
     }
 }
+
+/// The hand-written backward pass of plain fully connected networks against Burn's
+/// autodiff on the same batch: ReLU with biases and softplus without, a pruned weight, a
+/// part of a larger batch (the loss weighted by its share), and the Oja records.
+#[test]
+fn the_plain_backward_pass_matches_autodiff() {
+    use super::shards::{autodiff_gradients, part_gradients};
+    let data = Dataset::synthetic(64, 8, 4, 5);
+    let device = crate::device::cpu();
+    let mut softplus = MlpSpec::new(vec![12, 6]);
+    softplus.activation = crate::model::Activation::Softplus { beta: 10.0 };
+    softplus.bias = false;
+    for spec in [MlpSpec::new(vec![12, 6]), softplus] {
+        let net = Network::new(&ModelSpec::Mlp(spec), 8, 8, 4).expect("builds");
+        assert!(net.has_plain_backward());
+        let mut values = net.init_values(&mut Rng::stream(3, Stream::Init));
+        values[0][..20].fill(0.0);
+        let params: Vec<Tensor<1>> = values
+            .iter()
+            .map(|v| upload(v.clone(), [v.len()], &device))
+            .collect();
+        let indices = all(&data);
+        let samples = Samples::new(&data, &indices);
+        let positions: Vec<usize> = (5..35).collect();
+        let plain =
+            part_gradients(&net, &params, &samples, &positions, 50, &device, true).expect("plain");
+        // Without a record (as training runs) the tape keeps less and ReLU runs in place.
+        let unrecorded =
+            part_gradients(&net, &params, &samples, &positions, 50, &device, false).expect("plain");
+        assert!(unrecorded.dense.is_empty());
+        let batch = host_batch(&samples, &positions).upload(&net, &device);
+        let reference =
+            autodiff_gradients(&net, &params, batch, 30.0 / 50.0, true).expect("autodiff");
+        let close = |a: Vec<f32>, b: Vec<f32>, what: &str| {
+            assert_eq!(a.len(), b.len(), "{what}");
+            let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert!((x - y).abs() <= 1e-4 * scale, "{what}[{i}]: {x} vs {y}");
+            }
+        };
+        let read = |t: Tensor<1>| block_on(download(t)).expect("reads");
+        let read2 = |t: Tensor<2>| block_on(download(t)).expect("reads");
+        close(read(plain.loss), read(reference.loss.clone()), "loss");
+        close(read(unrecorded.loss), read(reference.loss), "loss");
+        assert_eq!(plain.grads.len(), reference.grads.len());
+        let pairs = plain.grads.into_iter().zip(unrecorded.grads);
+        for (i, ((a, u), b)) in pairs.zip(reference.grads).enumerate() {
+            let name = &net.params()[i].name;
+            let b = read(b.expect("autodiff gradient"));
+            close(read(a.expect("plain gradient")), b.clone(), name);
+            close(read(u.expect("plain gradient")), b, name);
+        }
+        assert_eq!(plain.dense.len(), 3);
+        for (a, b) in plain.dense.into_iter().zip(reference.dense) {
+            assert_eq!(a.weight, b.weight);
+            close(read2(a.input), read2(b.input), "input");
+            close(
+                read2(a.pre_activation),
+                read2(b.pre_activation),
+                "pre-activation",
+            );
+            close(read2(a.activation), read2(b.activation), "activation");
+        }
+    }
+    let kwta = MlpSpec {
+        kwta: Some(KwtaSpec { fraction: 0.5 }),
+        ..MlpSpec::new(vec![12])
+    };
+    let net = Network::new(&ModelSpec::Mlp(kwta), 8, 8, 4).expect("builds");
+    assert!(!net.has_plain_backward());
+    let cnn = Network::new(&small_cnn(), 8, 8, 4).expect("builds");
+    assert!(!cnn.has_plain_backward());
+}
