@@ -11,14 +11,15 @@
 //! respect to `y`: `dpre = dy * f'(pre)`, `dW = xᵀ dpre`, `db = Σ_batch dpre` and
 //! `dx = dpre Wᵀ`. The activations' derivatives are taken from their outputs, so the tape
 //! keeps one tensor per layer: ReLU's is the sign of `y` (0 where `y = 0`, as Burn's own
-//! ReLU gradient), and softplus's `sigmoid(beta pre)` is `1 - exp(-beta y)`. Networks with convolutions,
-//! k-winners-take-all or dendrites go through autodiff ([`Network::has_plain_backward`]).
+//! ReLU gradient), and softplus's `sigmoid(beta pre)` is `1 - exp(-beta y)`. Networks with
+//! convolutions, k-winners-take-all or dendrites go through autodiff
+//! ([`Network::has_plain_backward`]).
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::{relu, softplus};
 
 use super::{Activation, DenseRecord, Layer, ModelError, Network};
-use crate::params::{ParamId, check_values};
+use crate::params::ParamId;
 
 /// What a forward pass without autodiff kept for [`Network::plain_backward`].
 #[derive(Debug, Clone)]
@@ -89,14 +90,7 @@ impl Network {
         if !self.has_plain_backward() {
             return Ok(None);
         }
-        check_values(&self.params, params)?;
-        let [_, got] = x.dims();
-        if got != self.input_size() {
-            return Err(ModelError::InputSize {
-                expected: self.input_size(),
-                got,
-            });
-        }
+        self.check_input(params, &x)?;
         let mut flow = x;
         let mut layer_inputs = Vec::with_capacity(self.layers.len());
         let mut pre_activations = Vec::new();

@@ -435,6 +435,19 @@ impl Network {
         upload_params(self.init_values_masked(rng, Some(masks)), device)
     }
 
+    /// Checks `params` and the width of `x` against this network; returns the batch size.
+    fn check_input(&self, params: &[Tensor<1>], x: &Tensor<2>) -> Result<usize, ModelError> {
+        check_values(&self.params, params)?;
+        let [batch, got] = x.dims();
+        if got != self.input_size() {
+            return Err(ModelError::InputSize {
+                expected: self.input_size(),
+                got,
+            });
+        }
+        Ok(batch)
+    }
+
     /// Runs the network on `x` (`[batch, input_size]`). `context` (`[batch, context_size]`,
     /// or `[1, context_size]` when every sample has the same one) is needed when the
     /// network has dendrites. With `record`,
@@ -447,14 +460,7 @@ impl Network {
         context: Option<&Tensor<2>>,
         record: bool,
     ) -> Result<Forward, ModelError> {
-        check_values(&self.params, params)?;
-        let [batch, got] = x.dims();
-        if got != self.input_size() {
-            return Err(ModelError::InputSize {
-                expected: self.input_size(),
-                got,
-            });
-        }
+        let batch = self.check_input(params, &x)?;
         if let Some(size) = self.context_size() {
             let context = context.ok_or(ModelError::MissingContext)?;
             let [rows, got] = context.dims();

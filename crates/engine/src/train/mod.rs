@@ -129,7 +129,12 @@ fn check_fit(net: &Network, samples: &Samples<'_>, what: &'static str) -> Result
 
 /// Mean cross-entropy of `logits` against one-hot targets.
 fn cross_entropy(logits: Tensor<2>, one_hot: Tensor<2>) -> Tensor<1> {
-    (log_softmax(logits, 1) * one_hot).sum_dim(1).mean().neg()
+    mean_nll(log_softmax(logits, 1), one_hot)
+}
+
+/// Mean negative log-likelihood of one-hot targets under log-probabilities `log_p`.
+fn mean_nll(log_p: Tensor<2>, one_hot: Tensor<2>) -> Tensor<1> {
+    (log_p * one_hot).sum_dim(1).mean().neg()
 }
 
 /// What one call to [`Trainer::train`] did.

@@ -122,11 +122,7 @@ pub(super) fn part_gradients(
         // the part divided by `total`; its gradient with respect to the logits is
         // `(softmax - one_hot) / total`.
         let log_p = log_softmax(tape.logits.clone(), 1);
-        let loss = (log_p.clone() * batch.one_hot.clone())
-            .sum_dim(1)
-            .mean()
-            .neg()
-            * share;
+        let loss = mean_nll(log_p.clone(), batch.one_hot.clone()) * share;
         let dlogits = (log_p.exp() - batch.one_hot) / total as f64;
         let grads = net.plain_backward(values, tape, dlogits);
         return Ok(StepGradients { grads, loss, dense });
