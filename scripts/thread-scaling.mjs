@@ -6,32 +6,36 @@
 // (its scaling section); this one takes several, e.g. the bench build and a copy whose
 // threaded engine was rebuilt from other sources (`scripts/build-engine-threads.sh <copy>`).
 //
-// Usage: node scripts/thread-scaling.mjs <workload> <steps> <rounds> <bench dist dir>...
+// Usage: node scripts/thread-scaling.mjs <workload> <steps> <rounds> <variant>...
 //   e.g. node scripts/thread-scaling.mjs mlp-256 600 3 build/bench-dist build/bench-b
+// A variant is a bench dist dir, optionally followed by Chromium switches after commas, to
+// compare one build under different switches:
+//   node scripts/thread-scaling.mjs mlp-256 600 3 build/bench-dist build/bench-dist,--js-flags=--no-wasm-inlining
 import { launch } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 import { benchReport } from "./bench-page.mjs";
 
 const [workload, steps, rounds, ...dists] = process.argv.slice(2);
 if (!workload || !(Number(steps) > 0) || !(Number(rounds) > 0) || dists.length === 0) {
-  console.error("usage: node scripts/thread-scaling.mjs <workload> <steps> <rounds> <bench dist dir>...");
+  console.error("usage: node scripts/thread-scaling.mjs <workload> <steps> <rounds> <bench dist dir>[,<chromium switch>...]...");
   process.exit(2);
 }
 
-const runs = new Map(dists.map((dist) => [dist, { 1: [], 2: [] }]));
+const runs = new Map(dists.map((variant) => [variant, { 1: [], 2: [] }]));
 for (let round = 1; round <= Number(rounds); round++) {
-  for (const dist of dists) {
+  for (const variant of dists) {
+    const [dist, ...args] = variant.split(",");
     for (const threads of [1, 2]) {
       const server = await serve(dist, { isolated: true });
-      const browser = await launch({ webgpu: false });
+      const browser = await launch({ webgpu: false, args });
       try {
         const page = await browser.newPage();
         await page.goto(`${server.url}?backend=cpu&threads=${threads}&workloads=${workload}&steps=${steps}#/bench`);
         const report = await benchReport(page);
         const result = (report.results || []).find((r) => r.workload === workload);
-        if (!result) throw new Error(`${dist}, ${threads} threads: ${report.error || "no result"}`);
-        runs.get(dist)[threads].push(result.samples_per_s);
-        console.log(`round ${round}, ${dist}, ${threads} thread(s): ${Math.round(result.samples_per_s)} samples/s`);
+        if (!result) throw new Error(`${variant}, ${threads} threads: ${report.error || "no result"}`);
+        runs.get(variant)[threads].push(result.samples_per_s);
+        console.log(`round ${round}, ${variant}, ${threads} thread(s): ${Math.round(result.samples_per_s)} samples/s`);
       } finally {
         await browser.close();
         await server.close();
