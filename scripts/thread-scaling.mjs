@@ -15,15 +15,15 @@ import { launch } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 import { benchReport } from "./bench-page.mjs";
 
-const [workload, steps, rounds, ...dists] = process.argv.slice(2);
-if (!workload || !(Number(steps) > 0) || !(Number(rounds) > 0) || dists.length === 0) {
+const [workload, steps, rounds, ...variants] = process.argv.slice(2);
+if (!workload || !(Number(steps) > 0) || !(Number(rounds) > 0) || variants.length === 0) {
   console.error("usage: node scripts/thread-scaling.mjs <workload> <steps> <rounds> <bench dist dir>[,<chromium switch>...]...");
   process.exit(2);
 }
 
-const runs = new Map(dists.map((variant) => [variant, { 1: [], 2: [] }]));
+const runs = new Map(variants.map((variant) => [variant, { 1: [], 2: [] }]));
 for (let round = 1; round <= Number(rounds); round++) {
-  for (const variant of dists) {
+  for (const variant of variants) {
     const [dist, ...args] = variant.split(",");
     for (const threads of [1, 2]) {
       const server = await serve(dist, { isolated: true });
@@ -45,6 +45,6 @@ for (let round = 1; round <= Number(rounds); round++) {
 }
 const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const list = (values) => values.map((v) => Math.round(v)).join(" / ");
-for (const [dist, by] of runs) {
-  console.log(`${dist}: 1 thread ${list(by[1])}; 2 threads ${list(by[2])}; ratio of the means ${(mean(by[2]) / mean(by[1])).toFixed(2)}x`);
+for (const [variant, by] of runs) {
+  console.log(`${variant}: 1 thread ${list(by[1])}; 2 threads ${list(by[2])}; ratio of the means ${(mean(by[2]) / mean(by[1])).toFixed(2)}x`);
 }
