@@ -157,7 +157,9 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || hash_listener.remove());
     // A panel is built on its first visit and then kept, hidden while another is shown:
     // switching back is a change of one attribute, not a rebuild of its form, charts and
-    // history, and it keeps what the panel showed (scroll position, open details).
+    // history, and it keeps what the panel showed (scroll position, open details). A hidden
+    // panel keeps its layout too (`content-visibility` in static/style.css), so showing it
+    // redraws only what changed meanwhile.
     let mounted = RwSignal::new(Tab::ALL.map(|t| t == tab.get_untracked()));
     Effect::new(move |_| {
         let shown = tab.get();
