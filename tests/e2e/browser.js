@@ -57,6 +57,40 @@ export async function prependToEngineWorker(page, code) {
   });
 }
 
+/**
+ * Records the page's main thread with Chromium's tracing (category "toplevel": every task
+ * with its wall time and the thread's own CPU time), to tell a task that worked long from
+ * one that waited for a core. Start it before the moments of interest; the returned `stop()`
+ * resolves to `cpuOf(start, duration)`: the CPU time in ms that the page's thread spent in
+ * the tasks overlapping that window of `performance.now()`, or null if the trace has none.
+ */
+export async function tracePageThread(browser, page) {
+  await browser.startTracing(page, { categories: ["toplevel", "blink.user_timing"] });
+  // A user-timing mark ties the trace's clock to the page's: it is recorded on the page's
+  // thread, so it also names that thread among the trace's.
+  const zero = await page.evaluate(() => {
+    const now = performance.now();
+    performance.mark("bioplay-trace-zero");
+    return now;
+  });
+  return async () => {
+    const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+    const mark = events.find((e) => e.name === "bioplay-trace-zero");
+    if (!mark) throw new Error("the trace has no clock mark");
+    const base = mark.ts - zero * 1000; // trace microseconds at performance.now() = 0
+    const tasks = events.filter(
+      (e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined,
+    );
+    if (tasks.length === 0) throw new Error("the trace has no task of the page's thread with its CPU time");
+    return (start, duration) => {
+      const from = base + start * 1000;
+      const to = from + duration * 1000;
+      const overlapping = tasks.filter((e) => e.ts < to && e.ts + e.dur > from);
+      return overlapping.length ? overlapping.reduce((sum, e) => sum + e.tdur, 0) / 1000 : null;
+    };
+  };
+}
+
 /** Waits until the status line leaves "starting"; returns its state and texts. */
 export async function waitForStartup(page, timeout = 240_000) {
   const status = page.locator('[data-testid="probe-status"]:not([data-state="starting"])');
