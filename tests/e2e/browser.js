@@ -61,33 +61,37 @@ export async function prependToEngineWorker(page, code) {
  * Records the page's main thread with Chromium's tracing (category "toplevel": every task
  * with its wall time and the thread's own CPU time), to tell a task that worked long from
  * one that waited for a core. Start it before the moments of interest; the returned `stop()`
- * resolves to `cpuOf(start, duration)`: the CPU time in ms that the page's thread spent in
- * the tasks overlapping that window of `performance.now()`, or null if the trace has none.
+ * resolves to `{ cpuOfTask, cpuIn, lastTask }` in the page's `performance.now()` clock:
+ * `cpuOfTask(start, duration)` is the CPU time in ms of the one traced task that a long-task
+ * entry stands for (starting within 1 ms of it and lasting at least 90% as long), or null
+ * when the trace has no such task; `cpuIn(from, to)` is the CPU time of the tasks that
+ * overlap a window, or null when none does; `lastTask` is when the last traced task of the
+ * page's thread ended (the trace stops recording when its buffer fills).
  */
 export async function tracePageThread(browser, page) {
   await browser.startTracing(page, { categories: ["toplevel", "blink.user_timing"] });
   // A user-timing mark ties the trace's clock to the page's: it is recorded on the page's
   // thread, so it also names that thread among the trace's.
-  const zero = await page.evaluate(() => {
-    const now = performance.now();
-    performance.mark("bioplay-trace-zero");
-    return now;
-  });
+  const zero = await page.evaluate(() => performance.mark("bioplay-trace-zero").startTime);
   return async () => {
     const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
     const mark = events.find((e) => e.name === "bioplay-trace-zero");
     if (!mark) throw new Error("the trace has no clock mark");
     const base = mark.ts - zero * 1000; // trace microseconds at performance.now() = 0
-    const tasks = events.filter(
-      (e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined,
-    );
+    const tasks = events
+      .filter((e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === "X" && e.name === "ThreadControllerImpl::RunTask" && e.tdur !== undefined)
+      .map((e) => ({ start: (e.ts - base) / 1000, duration: e.dur / 1000, cpu: e.tdur / 1000 }));
     if (tasks.length === 0) throw new Error("the trace has no task of the page's thread with its CPU time");
-    return (start, duration) => {
-      const from = base + start * 1000;
-      const to = from + duration * 1000;
-      const overlapping = tasks.filter((e) => e.ts < to && e.ts + e.dur > from);
-      return overlapping.length ? overlapping.reduce((sum, e) => sum + e.tdur, 0) / 1000 : null;
+    const cpuOfTask = (start, duration) => {
+      const task = tasks.find((t) => Math.abs(t.start - start) <= 1 && t.duration >= 0.9 * duration);
+      return task ? task.cpu : null;
     };
+    const cpuIn = (from, to) => {
+      const overlapping = tasks.filter((t) => t.start < to && t.start + t.duration > from);
+      return overlapping.length ? overlapping.reduce((sum, t) => sum + t.cpu, 0) : null;
+    };
+    const lastTask = Math.max(...tasks.map((t) => t.start + t.duration));
+    return { cpuOfTask, cpuIn, lastTask };
   };
 }
 
