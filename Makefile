@@ -36,13 +36,9 @@ lint:
 test-native:
 	$(ENV) cargo test --workspace --locked
 
-# The browser tests are the files in tests/ (wasm_bindgen_test). Naming them skips the test
-# harnesses of the library and of the two binaries, which hold no browser test and cost a
-# release build and link of the whole app each.
-BROWSER_TESTS := $(patsubst tests/%.rs,--test %,$(wildcard tests/*.rs))
 test-browser:
 	$(ENV) wasm-pack test --headless --chrome --chromedriver "$$(command -v chromedriver)" \
-		--mode no-install --release . --locked $(BROWSER_TESTS)
+		--mode no-install --release . --locked
 
 ## dist: release build into dist/, working from any sub-path of a static host; prints
 ## every file's size raw, gzipped and brotli'd, and fails over the 20 MiB per-file budget

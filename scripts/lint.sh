@@ -60,11 +60,4 @@ validator="$root/tests/e2e/node_modules/.bin/action-validator"
 for workflow in "$root"/.github/workflows/*.yml; do
     "$validator" "$workflow" || { echo "lint: $workflow does not validate (above)" >&2; exit 1; }
 done
-# `make test-browser` runs the browser tests of tests/*.rs only (the harnesses of the library
-# and the binaries are not built): a browser test anywhere else would never run.
-echo "lint: browser tests only in tests/"
-if stray=$(grep -rlE 'wasm_bindgen_test\b' src crates 2>/dev/null); then
-    echo "lint: browser tests outside tests/, which make test-browser does not run: $stray" >&2
-    exit 1
-fi
 echo "lint: clean"
