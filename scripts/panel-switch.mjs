@@ -2,11 +2,11 @@
 // the CPU route (the threaded engine, the site served cross-origin isolated), and, once it
 // is under way, `switches` round trips Train -> Prune -> Train, each timed in the page from
 // the click to the frame that shows the other panel (as tests/e2e/responsiveness.test.js
-// times its clicks). Prints every switch and the medians, for comparing builds.
+// times its clicks, with the same helper). Prints every switch and the medians, for comparing builds.
 //
 // Usage: node scripts/panel-switch.mjs <dist dir>... [--switches N]
 //   e.g. node scripts/panel-switch.mjs dist build/dist-before
-import { launch, openPage, waitForStartup } from "../tests/e2e/browser.js";
+import { clickUntilShown, launch, openPage, waitForStartup } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 import { link } from "../tests/e2e/links.js";
 
@@ -35,21 +35,10 @@ for (const dist of dists) {
     null,
     { timeout: 300_000 },
   );
-  const drawn = (click, shown) =>
-    page.evaluate(
-      ([click, shown]) =>
-        new Promise((resolve) => {
-          const t = performance.now();
-          document.querySelector(click).click();
-          const check = () => {
-            const el = document.querySelector(shown);
-            if (el && el.checkVisibility()) resolve(performance.now() - t);
-            else requestAnimationFrame(check);
-          };
-          requestAnimationFrame(check);
-        }),
-      [click, shown],
-    );
+  const drawn = async (click, shown) => {
+    const [from, to] = await clickUntilShown(page, click, shown);
+    return to - from;
+  };
   const away = [];
   const back = [];
   for (let i = 0; i < switches; i++) {

@@ -58,6 +58,28 @@ export async function prependToEngineWorker(page, code) {
 }
 
 /**
+ * Clicks `click` in the page and resolves to the click's window in the page's
+ * `performance.now()` clock: `[from, to]`, from just before the click to the first
+ * animation frame in which `shown` is visible (and holds `text`, if given).
+ */
+export function clickUntilShown(page, click, shown, text = null) {
+  return page.evaluate(
+    ([click, shown, text]) =>
+      new Promise((resolve) => {
+        const from = performance.now();
+        document.querySelector(click).click();
+        const check = () => {
+          const el = document.querySelector(shown);
+          if (el && el.checkVisibility() && (!text || el.textContent.includes(text))) resolve([from, performance.now()]);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+    [click, shown, text],
+  );
+}
+
+/**
  * Records the page's main thread with Chromium's tracing (category "toplevel": every task
  * with its wall time and the thread's own CPU time), to tell a task that worked long from
  * one that waited for a core. Start it before the moments of interest; the returned `stop()`

@@ -9,7 +9,7 @@
 // (docs/benchmarks.md: "Responsiveness").
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { launch, openPage, tracePageThread, waitForStartup } from "./browser.js";
+import { clickUntilShown, launch, openPage, tracePageThread, waitForStartup } from "./browser.js";
 import { serve } from "./server.js";
 import { link } from "./links.js";
 
@@ -96,66 +96,53 @@ for (const [label, webgpu, query] of [
       await progressPast(page, 0.3);
       // Clicks timed in the page, from the click to the frame that shows its effect: Pause
       // (the button turns into Resume), Resume, and a switch to the Prune panel and back.
-      const clickDrawn = (click, shownSelector, text) =>
-        page.evaluate(
-          ([click, shownSelector, text]) =>
-            new Promise((resolve) => {
-              const t = performance.now();
-              document.querySelector(click).click();
-              const check = () => {
-                const el = document.querySelector(shownSelector);
-                if (el && el.checkVisibility() && (!text || el.textContent.includes(text))) {
-                  // The work this click caused is the page's answer to it, not training.
-                  (window.__clicks ??= []).push([t, performance.now()]);
-                  resolve(performance.now() - t);
-                } else requestAnimationFrame(check);
-              };
-              requestAnimationFrame(check);
-            }),
-          [click, shownSelector, text],
-        );
-      const pause = await clickDrawn('[data-testid="pause"]', '[data-testid="pause"]', "Resume");
-      const resume = await clickDrawn('[data-testid="pause"]', '[data-testid="pause"]', "Pause");
-      const toPrune = await clickDrawn('[data-testid="tab-prune"]', '[data-testid="panel-prune"] [data-testid="busy-elsewhere"]');
+      // The work a click causes is the page's answer to it, not training.
+      const clickWindows = {};
+      const clickDrawn = async (what, click, shown, text) => {
+        const [from, to] = (clickWindows[what] = await clickUntilShown(page, click, shown, text));
+        return to - from;
+      };
+      const pause = await clickDrawn("pause", '[data-testid="pause"]', '[data-testid="pause"]', "Resume");
+      const resume = await clickDrawn("resume", '[data-testid="pause"]', '[data-testid="pause"]', "Pause");
+      const toPrune = await clickDrawn("toPrune", '[data-testid="tab-prune"]', '[data-testid="panel-prune"] [data-testid="busy-elsewhere"]');
       const stillRunning = (await page.locator('[data-testid="panel-prune"] [data-testid="busy-elsewhere"]').count()) === 1;
-      const back = await clickDrawn('[data-testid="tab-train"]', '[data-testid="panel-train"] [data-testid="progress"]');
+      const back = await clickDrawn("back", '[data-testid="tab-train"]', '[data-testid="panel-train"] [data-testid="progress"]');
       await page.locator('[data-testid="run-row"][data-status="finished"]').waitFor({ timeout: 480_000 });
       const seconds = (Date.now() - t0) / 1000;
       const trace = await stopTrace();
-      const { tasks, marks, clickWindows, frames } = await page.evaluate(() => ({
+      const { tasks, marks, frames } = await page.evaluate(() => ({
         tasks: window.__longTasks,
         marks: window.__marks,
-        clickWindows: window.__clicks,
         frames: window.__frames,
       }));
       // A task that overlaps a click's window answers it: the task that runs the click's
       // script starts a moment before the script reads the clock, and the frame that
       // draws the click may be in it.
-      const answeringClick = (t) => clickWindows.some(([from, to]) => t.start <= to && t.start + t.duration >= from);
+      const answeringClick = (t) => Object.values(clickWindows).some(([from, to]) => t.start <= to && t.start + t.duration >= from);
+      // Each long task with the CPU time the page's thread spent in it (its wall time where
+      // the trace has no task for it: then `traced` is false).
+      for (const t of tasks) {
+        const cpu = trace.cpuOfTask(t.start, t.duration);
+        t.traced = cpu !== null;
+        t.cpu = Math.round(cpu ?? t.duration);
+      }
       // Tasks that end before the run's row turns "finished". The task that turns it (the
       // mark is taken inside it, by the MutationObserver) is the page drawing the result.
-      // Each long task with the CPU time the page's thread spent in it (its wall time where
-      // the trace has no task for it).
-      for (const t of tasks) t.cpu = Math.round(trace.cpuOfTask(t.start, t.duration) ?? t.duration);
       const training = tasks.filter(
         (t) => t.start >= marks.progress && t.start + t.duration < marks.finished && !answeringClick(t),
       );
       const longest = (list, key = "duration") => (list.length ? Math.max(...list.map((t) => t[key])) : 0);
+      const others = tasks.filter((t) => !training.includes(t));
       const clicks = { pause, resume, toPrune, back };
-      // Each click's window (in the order clicked) with the CPU time the page's thread
-      // spent in it.
+      // The CPU time the page's thread spent in each click's window.
       const clickCpu = Object.fromEntries(
-        Object.keys(clicks).map((what, i) => {
-          const [from, to] = clickWindows[i];
-          return [what, Math.round(trace.cpuIn(from, to) ?? to - from)];
-        }),
+        Object.entries(clickWindows).map(([what, [from, to]]) => [what, Math.round(trace.cpuIn(from, to) ?? to - from)]),
       );
       console.log(
         `responsiveness on ${label} (${CONFIG.train_samples} samples, ${CONFIG.epochs} epochs): ` +
           `run ${seconds.toFixed(1)} s; while training ${training.length} long tasks (longest ${longest(training).toFixed(0)} ms, ` +
           `the most the page's thread worked in one ${longest(training, "cpu").toFixed(0)} ms); ` +
-          `${tasks.length - training.length} others (longest ${longest(tasks.filter((t) => !training.includes(t))).toFixed(0)} ms, ` +
-          `${longest(tasks.filter((t) => !training.includes(t)), "cpu").toFixed(0)} ms of work: ` +
+          `${others.length} others (longest ${longest(others).toFixed(0)} ms, ${longest(others, "cpu").toFixed(0)} ms of work: ` +
           `drawing the new run, answering the clicks, the result); all panels built ${built.toFixed(0)} ms after navigation; clicks drawn after ` +
           Object.entries(clicks).map(([k, v]) => `${k} ${v.toFixed(0)} ms (${clickCpu[k]} ms cpu)`).join(", "),
       );
@@ -170,9 +157,12 @@ for (const [label, webgpu, query] of [
       assert.ok(trace.lastTask >= marks.finished, `the trace of the page's thread ends at ${trace.lastTask.toFixed(0)} ms, before the run's end`);
       const limit = 50;
       const freeze = 250;
-      // Over the whole run, the tasks that answer clicks included.
-      const duringRun = tasks.filter((t) => t.start >= marks.progress && t.start + t.duration < marks.finished);
-      const overLimit = [...new Set([...training.filter((t) => t.cpu > limit), ...duringRun.filter((t) => t.duration > freeze)])];
+      // The freeze bound over the whole run, the tasks that answer clicks included.
+      const overLimit = tasks.filter(
+        (t) =>
+          (training.includes(t) && t.cpu > limit) ||
+          (t.start >= marks.progress && t.start + t.duration < marks.finished && t.duration > freeze),
+      );
       const framesOf = (t) => frames.filter((f) => f.start <= t.start + t.duration && f.start + f.duration >= t.start);
       assert.equal(
         overLimit.length,
