@@ -132,11 +132,18 @@ ensure_std_sources() {
 }
 
 # cargo install NAME at VERSION into $BIOPLAY_CACHE/tools unless BIN already reports it.
+# The tools are built without link-time optimisation and in 16 codegen units whatever their
+# own release profile says (trunk's asks for fat LTO in one unit): they only orchestrate
+# the build, and trunk then builds in 6 minutes instead of 8 on a 2-core machine
+# (docs/benchmarks.md). The three share one target directory, removed at the end, so the
+# dependencies they have in common are built once.
 cargo_tool() {
     local name=$1 version=$2 bin=$3; shift 3
     if "$BIOPLAY_CACHE/tools/bin/$bin" --version 2>/dev/null | grep -qF " $version"; then return; fi
     log "cargo install $name $version (a few minutes, once)"
-    cargo install -q --root "$BIOPLAY_CACHE/tools" "$name" --version "=$version" --force "$@"
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_TARGET_DIR="$BIOPLAY_CACHE/tools/target" \
+        cargo install -q --root "$BIOPLAY_CACHE/tools" "$name" --version "=$version" --force "$@"
 }
 
 lockfile_version() {
@@ -151,6 +158,7 @@ ensure_tools() {
     # --locked fails to resolve one pinned dependency of wasm-bindgen-cli on some machines.
     cargo_tool wasm-bindgen-cli "$wb" wasm-bindgen
     cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
+    rm -rf "$BIOPLAY_CACHE/tools/target"
 }
 
 ensure_browser() {
