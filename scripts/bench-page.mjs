@@ -17,11 +17,22 @@ export async function openBench(script, defaultQuery, defaultTop) {
   return { query, top: Number(top), server, browser };
 }
 
-/** Waits for the bench page's report (up to 20 minutes) and returns it parsed. */
+/**
+ * Waits until the element `selector` of `page` has text (up to 20 minutes), looking twice
+ * a second. Playwright's default polls on every animation frame, which keeps the page
+ * drawing 60 frames a second for the whole run: on two cores that work competes with the
+ * engine's threads, and more so the more threads the pool has (docs/benchmarks.md).
+ */
+export async function waitForText(page, selector) {
+  await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, selector, {
+    timeout: 1_200_000,
+    polling: process.env.BENCH_POLL === "raf" ? "raf" : 500,
+  });
+}
+
+/** Waits for the bench page's report and returns it parsed. */
 export async function benchReport(page) {
   const json = '[data-testid="bench-json"]';
-  await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, json, {
-    timeout: 1_200_000,
-  });
+  await waitForText(page, json);
   return JSON.parse(await page.locator(json).innerText());
 }

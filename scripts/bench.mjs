@@ -17,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { launch, openPage } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
+import { waitForText } from "./bench-page.mjs";
 
 const [benchDist, nativeDir, demoDist] = process.argv.slice(2);
 if (!benchDist || !nativeDir) {
@@ -125,9 +126,7 @@ async function browserRun({ webgpu, path, selector, isolated = false }) {
       return { memory: peakMemory() };
     }
     await page.goto(server.url + path);
-    await page.waitForFunction((s) => (document.querySelector(s)?.textContent || "").length > 2, selector, {
-      timeout: 1_200_000,
-    });
+    await waitForText(page, selector);
     const report = JSON.parse(await page.locator(selector).innerText());
     report.memory = peakMemory();
     await close();
@@ -160,9 +159,9 @@ const blank = await browserRun({ webgpu: true, path: null });
 // default steps (100 at batch 64 and 50 at batch 256: under half a second) mostly time V8
 // optimising the code as it runs; for the CNN the columns' own 150
 // (Workload::default_steps). One run still varies by more than the scaling it measures
-// (docs/benchmarks.md), so there are BENCH_THREAD_RUNS runs (default 3) of one thread and
+// (docs/benchmarks.md), so there are BENCH_THREAD_RUNS runs (default 5) of one thread and
 // of all threads, alternating, on every workload but batch 1.
-const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 3) || 1);
+const THREAD_RUNS = Math.max(1, Number(process.env.BENCH_THREAD_RUNS ?? 5) || 1);
 const SCALING_STEPS = { "mlp-64": 1000, "mlp-256": 600, "cnn-64": 150 };
 const scalingSteps = (id) => Number(process.env.BENCH_THREAD_STEPS) || SCALING_STEPS[id];
 const THREAD_COLUMNS = { one: "ours CPU 1 thread", all: "ours CPU all threads" };
