@@ -1,9 +1,10 @@
-// What the scripts that drive the bench page share: for scripts/profile.mjs and
-// scripts/profile-workers.mjs their arguments (`<bench dist dir> [page query] [top N]`) and
-// the bench build served cross-origin isolated (so `threads=N` in the query works) to a
-// headless Chromium (with WebGPU unless the query asks for the CPU); for those and
-// scripts/thread-scaling.mjs and scripts/bench.mjs, the wait for the page's report
-// (BENCH_POLL=raf polls on every animation frame, as before 2026-12-07, for comparisons).
+// What the scripts that drive the bench page share. `openBench`: the arguments of
+// scripts/profile.mjs and scripts/profile-workers.mjs (`<bench dist dir> [page query] [top
+// N]`), the bench build served cross-origin isolated (so `threads=N` in the query works) to
+// a headless Chromium (with WebGPU unless the query asks for the CPU). `waitForText` and
+// `benchReport`: the wait for a page's report, for those and for scripts/bench.mjs and
+// scripts/thread-scaling.mjs (BENCH_POLL=raf polls on every animation frame, as before
+// 2026-12-07, for comparing with older figures).
 import { launch } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 

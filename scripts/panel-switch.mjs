@@ -2,11 +2,12 @@
 // the CPU route (the threaded engine, the site served cross-origin isolated), and, once it
 // is under way, `switches` round trips Train -> Prune -> Train, each timed in the page from
 // the click to the frame that shows the other panel (as tests/e2e/responsiveness.test.js
-// times its clicks, with the same helper). Prints every switch and the medians, for comparing builds.
+// times its clicks, with the same helpers). Prints every switch and the medians, for
+// comparing builds.
 //
 // Usage: node scripts/panel-switch.mjs <dist dir>... [--switches N]
 //   e.g. node scripts/panel-switch.mjs dist build/dist-before
-import { clickUntilShown, launch, openPage, waitForStartup } from "../tests/e2e/browser.js";
+import { clickUntilShown, launch, openPage, progressPast, waitForStartup } from "../tests/e2e/browser.js";
 import { serve } from "../tests/e2e/server.js";
 import { link } from "../tests/e2e/links.js";
 
@@ -30,11 +31,7 @@ for (const dist of dists) {
   await waitForStartup(page);
   await page.waitForFunction(() => document.querySelector("main")?.getAttribute("data-panels-built") === "5", null, { timeout: 30_000 });
   await page.locator('[data-testid="panel-train"] [data-testid="run"]').click();
-  await page.waitForFunction(
-    () => Number(document.querySelector('[data-testid="progress"]')?.getAttribute("data-fraction") ?? 0) > 0.05,
-    null,
-    { timeout: 300_000 },
-  );
+  await progressPast(page, 0.05);
   const drawn = async (click, shown) => {
     const [from, to] = await clickUntilShown(page, click, shown);
     return to - from;

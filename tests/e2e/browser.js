@@ -58,6 +58,19 @@ export async function prependToEngineWorker(page, code) {
 }
 
 /**
+ * Resolves once the page's progress bar shows more than `fraction` done. Polled every 100
+ * ms, not on every animation frame (Playwright's default), which would keep the page
+ * drawing 60 frames a second during the run the caller then measures.
+ */
+export async function progressPast(page, fraction) {
+  await page.waitForFunction(
+    (f) => Number(document.querySelector('[data-testid="progress"]')?.getAttribute("data-fraction") ?? 0) > f,
+    fraction,
+    { timeout: 300_000, polling: 100 },
+  );
+}
+
+/**
  * Clicks `click` in the page and resolves to the click's window in the page's
  * `performance.now()` clock: `[from, to]`, from just before the click to the first
  * animation frame in which `shown` is visible (and holds `text`, if given).

@@ -9,7 +9,7 @@
 // (docs/benchmarks.md: "Responsiveness").
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { clickUntilShown, launch, openPage, tracePageThread, waitForStartup } from "./browser.js";
+import { clickUntilShown, launch, openPage, progressPast, tracePageThread, waitForStartup } from "./browser.js";
 import { serve } from "./server.js";
 import { link } from "./links.js";
 
@@ -26,17 +26,6 @@ const CONFIGS = {
 };
 // Long enough to pause, resume, cancel and kill mid-run on the CPU.
 const LONG = { train_samples: 6000, test_samples: 1000, epochs: 10, eval_every: 50 };
-
-/** Resolves once the progress bar shows more than `fraction` done. */
-async function progressPast(page, fraction) {
-  // Polled every 100 ms, not on every animation frame (Playwright's default), which would
-  // keep the page drawing 60 frames a second during the run it measures.
-  await page.waitForFunction(
-    (f) => Number(document.querySelector('[data-testid="progress"]')?.getAttribute("data-fraction") ?? 0) > f,
-    fraction,
-    { timeout: 300_000, polling: 100 },
-  );
-}
 
 const fractionNow = (page) =>
   page.evaluate(() => Number(document.querySelector('[data-testid="progress"]')?.getAttribute("data-fraction") ?? -1));
