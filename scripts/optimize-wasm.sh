@@ -19,6 +19,7 @@ shopt -s nullglob
 modules=("$dist"/*_bg.wasm)
 [ ${#modules[@]} -ge 1 ] || { echo "no *_bg.wasm in $dist" >&2; exit 1; }
 level=${WASM_OPT_LEVEL:--O2}
+cache_dir="${BIOPLAY_CACHE:-$HOME/.cache/bioplay}/wasm-opt"
 
 size() { stat -c %s "$1"; }
 gz() { gzip -9 -c "$1" | wc -c; }
@@ -38,7 +39,6 @@ find_wasm_opt() {
 optimise() {
     local wasm=$1 before key start wasm_opt
     before=$(size "$wasm")
-    cache_dir="${BIOPLAY_CACHE:-$HOME/.cache/bioplay}/wasm-opt"
     key=$(sha256sum "$wasm" | cut -c1-32)-${level#-}
     if [ -f "$cache_dir/$key.wasm" ]; then
         cp "$cache_dir/$key.wasm" "$wasm"
@@ -52,10 +52,7 @@ optimise() {
             mv "$wasm.opt" "$wasm"
             rm -f "$wasm.opt.log"
             mkdir -p "$cache_dir"
-            # Keep the cache small: the nine newest results (three modules per build).
-            find "$cache_dir" -maxdepth 1 -name '*.wasm' -printf '%T@ %p\n' | sort -rn |
-                tail -n +10 | cut -d' ' -f2- | xargs -r rm -f --
-            cp "$wasm" "$cache_dir/$key.wasm"
+            cp "$wasm" "$cache_dir/$key.wasm.part" && mv "$cache_dir/$key.wasm.part" "$cache_dir/$key.wasm"
             echo "wasm-opt $level: $(mb "$before") -> $(mb "$(size "$wasm")") in $(($(date +%s) - start)) s"
         else
             echo "warning: wasm-opt failed, keeping the unoptimised module:" >&2
@@ -89,8 +86,33 @@ if n == 0 or m == 0:
 PY
 }
 
+# The modules are optimised side by side, one wasm-opt per core, largest first: npm's
+# binaryen runs on one core, so three in a row took 4 min 7 s of a cold `make dist` on two
+# cores (docs/benchmarks.md). Each one's report is printed when all are done, in order.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+lanes=$(nproc 2>/dev/null || echo 1)
+mapfile -t by_size < <(for i in "${!modules[@]}"; do echo "$(size "${modules[$i]}") $i"; done | sort -rn | cut -d' ' -f2)
+running=0
+for i in "${by_size[@]}"; do
+    if [ "$running" -ge "$lanes" ]; then wait -n || true; running=$((running - 1)); fi
+    { optimise "${modules[$i]}" >"$logs/$i" 2>&1; echo $? >"$logs/$i.status"; } &
+    running=$((running + 1))
+done
+wait
+failed=0
+for i in "${!modules[@]}"; do
+    cat "$logs/$i"
+    [ "$(cat "$logs/$i.status" 2>/dev/null)" = 0 ] || failed=1
+done
+[ $failed -eq 0 ] || { echo "optimize-wasm: a module's optimisation failed (above)" >&2; exit 1; }
+# Keep the cache small: the nine newest results (three modules per build).
+if [ -d "$cache_dir" ]; then
+    find "$cache_dir" -maxdepth 1 -name '*.wasm' -printf '%T@ %p\n' | sort -rn |
+        tail -n +10 | cut -d' ' -f2- | xargs -r rm -f --
+fi
+
 for wasm in "${modules[@]}"; do
-    optimise "$wasm"
     # The page's module is named in index.html (integrity hash and size); the worker's is
     # loaded by its shim.
     if grep -q "$(basename "$wasm")" "$dist/index.html"; then update_page "$wasm"; fi
