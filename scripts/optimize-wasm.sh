@@ -96,14 +96,16 @@ mapfile -t by_size < <(for i in "${!modules[@]}"; do echo "$(size "${modules[$i]
 running=0
 for i in "${by_size[@]}"; do
     if [ "$running" -ge "$lanes" ]; then wait -n || true; running=$((running - 1)); fi
-    { optimise "${modules[$i]}" >"$logs/$i" 2>&1; echo $? >"$logs/$i.status"; } &
+    # A plain statement, so that `set -e` stops the job at optimise's first failing command
+    # (inside `&&` it would not) and the marker is missing.
+    { optimise "${modules[$i]}" >"$logs/$i" 2>&1; : >"$logs/$i.ok"; } &
     running=$((running + 1))
 done
 wait
 failed=0
 for i in "${!modules[@]}"; do
     cat "$logs/$i"
-    [ "$(cat "$logs/$i.status" 2>/dev/null)" = 0 ] || failed=1
+    [ -e "$logs/$i.ok" ] || failed=1
 done
 [ $failed -eq 0 ] || { echo "optimize-wasm: a module's optimisation failed (above)" >&2; exit 1; }
 # Keep the cache small: the nine newest results (three modules per build).
