@@ -2,7 +2,8 @@
 // (crates/engine/src/bench.rs): the same initial weights and batch order (the plans that
 // `bioplay bench --export` writes), plain SGD, a loss read-back every 10 steps, the timer
 // stopped only when the GPU has finished all the work (`settle`), and the test loss on the
-// same guard images at the end. `?backend=webgpu|webgl|wasm` picks the backend,
+// same guard images at the end, after the same warm-up as the engine's (`warm_up_ms` of the
+// plan, with throwaway weights). `?backend=webgpu|webgl|wasm` picks the backend,
 // `&workloads=mlp-64,cnn-64` runs only those. The result goes into #result as JSON for
 // scripts/bench.mjs.
 /* global tf */
@@ -45,12 +46,15 @@ function batch(data, indices) {
   return [tf.tensor2d(x, [indices.length, data.features]), tf.tensor2d(y, [indices.length, 10])];
 }
 
-/** Variables from the plan, converted from Burn's layouts to TensorFlow.js's. */
-function variables(plan) {
+/**
+ * Variables from the plan, converted from Burn's layouts to TensorFlow.js's, named under
+ * `prefix` (TF.js refuses two variables of one name).
+ */
+function variables(plan, prefix) {
   return plan.params.map(([name, shape, values]) => {
     let t = tf.tensor(values, shape);
     if (shape.length === 4) t = tf.transpose(t, [2, 3, 1, 0]); // [out,in,k,k] -> [k,k,in,out]
-    return { name, variable: tf.variable(t, true, `${plan.workload}/${name}`) };
+    return { name, variable: tf.variable(t, true, `${prefix}/${plan.workload}/${name}`) };
   });
 }
 
@@ -91,51 +95,87 @@ async function settle() {
   if (tf.getBackend() === "webgpu") await tf.backend().device.queue.onSubmittedWorkDone();
 }
 
-async function run(plan, data) {
-  const steps = plan.batches.length - 1;
-  const begin = performance.now();
-  const vars = variables(plan);
+/** The plan's initial weights and an SGD optimiser: `step(s)` trains on batch `s`. */
+function trainer(plan, data, prefix) {
+  const vars = variables(plan, prefix);
   const list = vars.map((v) => v.variable);
   const optimizer = tf.train.sgd(plan.learning_rate);
   const step = (s) => {
-    const [x, y] = batch(data, plan.batches[s]);
+    const [x, y] = batch(data, plan.batches[s % plan.batches.length]);
     const value = optimizer.minimize(() => loss(plan, vars, x, y), true, list);
     x.dispose();
     y.dispose();
     return value;
   };
-  const first = step(0);
+  const dispose = () => {
+    list.forEach((v) => v.dispose());
+    optimizer.dispose();
+  };
+  return { vars, list, step, dispose };
+}
+
+/** Steps `from..=to` of `t`, reading the losses back every READ_EVERY steps. */
+async function train(t, from, to) {
+  let pending = [];
+  for (let s = from; s <= to; s++) {
+    pending.push(t.step(s));
+    if (s % READ_EVERY === 0 || s === to) {
+      const sum = tf.addN(pending);
+      await sum.data();
+      sum.dispose();
+      pending.forEach((l) => l.dispose());
+      pending = [];
+    }
+  }
+}
+
+async function run(plan, data) {
+  const steps = plan.batches.length - 1;
+  // The warm-up: throwaway weights train on the plan's batches (round and round) for
+  // `warm_up_ms`, as the engine's bench does, so that the timed steps measure the steady
+  // rate and not the browser compiling code. Its first step is the time to the first step.
+  const begin = performance.now();
+  const warm = trainer(plan, data, "warm-up");
+  const first = warm.step(0);
   await first.data();
   await settle();
   first.dispose();
   const firstStepMs = performance.now() - begin;
-  const timed = performance.now();
-  let pending = [];
-  for (let s = 1; s <= steps; s++) {
-    pending.push(step(s));
-    if (s % READ_EVERY === 0 || s === steps) {
-      const sum = tf.addN(pending);
-      await sum.data();
-      sum.dispose();
-      pending.forEach((t) => t.dispose());
-      pending = [];
-    }
+  // One step at a time (as the engine's), so the warm-up ends at most one step late.
+  let warmUpSteps = 1;
+  while (performance.now() - begin < (plan.warm_up_ms ?? 0)) {
+    const value = warm.step(warmUpSteps);
+    await value.data();
+    await settle();
+    value.dispose();
+    warmUpSteps += 1;
   }
-  const all = tf.addN(list.map((v) => tf.sum(v)));
+  warm.dispose();
+  const warmUpMs = performance.now() - begin;
+
+  const measured = trainer(plan, data, "timed");
+  const zero = measured.step(0);
+  await zero.data();
+  await settle();
+  zero.dispose();
+  const timed = performance.now();
+  await train(measured, 1, steps);
+  const all = tf.addN(measured.list.map((v) => tf.sum(v)));
   await all.data();
   await settle();
   const seconds = (performance.now() - timed) / 1000;
   all.dispose();
   const [gx, gy] = batch(data, plan.guard);
-  const guard = tf.tidy(() => loss(plan, vars, gx, gy));
+  const guard = tf.tidy(() => loss(plan, measured.vars, gx, gy));
   const guardLoss = (await guard.data())[0];
   [gx, gy, guard].forEach((t) => t.dispose());
-  list.forEach((v) => v.dispose());
-  optimizer.dispose();
+  measured.dispose();
   return {
     workload: plan.workload,
     steps,
     first_step_ms: firstStepMs,
+    warm_up_steps: warmUpSteps,
+    warm_up_ms: warmUpMs,
     samples_per_s: (steps * plan.batch_size) / seconds,
     guard_loss: guardLoss,
   };

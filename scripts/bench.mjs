@@ -6,6 +6,10 @@
 // samples per second with ratios, time to the first step, peak memory, guard losses, the
 // wasm size and the time from page load to a ready device.
 //
+// Every run warms up for the same time first (the engine's bench::WARM_UP_MS, which the
+// plans carry to TF.js), training throwaway weights, so the timed steps measure the steady
+// rate and not the browser still compiling the code.
+//
 // Every implementation runs every workload in a browser of its own, so peak memory (the
 // high-water mark of the page's renderer process plus the GPU process, from /proc on Linux)
 // belongs to that one workload, and no run inherits another's warm caches.
@@ -271,6 +275,17 @@ table(
   "Time to the first step, ms (page start-up not included; shader compilation included)",
   ["workload", ...names],
   IDS.map((id) => [id, ...names.map((n) => fmt(columns[n][id]?.first_step_ms))]),
+);
+table(
+  "Warm-up before the timed steps, with throwaway weights: steps (ms)",
+  ["workload", ...names],
+  IDS.map((id) => [
+    id,
+    ...names.map((n) => {
+      const r = columns[n][id];
+      return r?.warm_up_steps === undefined ? "–" : `${fmt(r.warm_up_steps)} (${fmt(r.warm_up_ms)})`;
+    }),
+  ]),
 );
 const browsers = [...OURS, ...THEIRS];
 const mem = (m) => (m ? `${fmt(m.renderer_mib)} + ${fmt(m.gpu_mib)}` : "–");

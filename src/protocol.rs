@@ -337,6 +337,8 @@ mod tests {
                     workload: Workload::Mlp64,
                     steps: 100,
                     first_step_ms: 40.5,
+                    warm_up_steps: 310,
+                    warm_up_ms: 3004.5,
                     samples_per_s: 12_000.0,
                     guard_loss: 1.7188,
                 }),

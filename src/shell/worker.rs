@@ -10,7 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use bioplay_engine::bench::{BenchResult, Workload};
+use bioplay_engine::bench::{BenchResult, WARM_UP_MS, Workload};
 use bioplay_engine::data::{Dataset, Shipped};
 use bioplay_engine::device::BackendKind;
 use bioplay_engine::experiment::model_file::SavedModel;
@@ -182,7 +182,7 @@ async fn bench(workload: Workload, steps: usize) -> Result<BenchResult, String> 
         return Err("the compute backend has not started".into());
     };
     let data = datasets::shipped(Shipped::Mnist).await?;
-    bioplay_engine::bench::run(workload, steps, 10, &data, &device)
+    bioplay_engine::bench::run(workload, steps, 10, WARM_UP_MS, &data, &device)
         .await
         .map_err(|e| format!("{}: {e}", workload.id()))
 }

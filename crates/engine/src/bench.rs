@@ -6,6 +6,18 @@
 //! fixed set of samples afterwards. The loss is the correctness guard: two implementations
 //! (or devices) that do the same work from the same weights on the same batches agree on
 //! it, so nobody wins by doing less.
+//!
+//! A run first warms up: a throwaway trainer does the workload's steps for
+//! [`WARM_UP_MS`] (its first step gives the time to the first step), and only then does the
+//! measured trainer start from the seeded weights. The timed steps thus measure the steady
+//! rate a long training run has, not the browser still compiling the code: V8 first runs a
+//! wasm module's functions as quickly compiled baseline code and recompiles the hot ones
+//! with its optimising compiler, in the background, as they run. Without a warm-up the
+//! first 150 steps of LeNet-300-100 at batch 256 on two threads took 8.6-9.7 ms each and the
+//! later ones 4.0-5.0; after 3 s of warm-up one thread still sped up from 8.6 to 7.7 ms a
+//! step some 1,000 steps in; after 10 s both ran at their later rate from the first timed
+//! step, as they do with V8's baseline compiler turned off (docs/benchmarks.md,
+//! 2026-12-07).
 
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
@@ -26,6 +38,9 @@ pub const LEARNING_RATE: f64 = 0.05;
 pub const GUARD_SAMPLES: usize = 512;
 /// Seed of the initial weights and the batch order.
 pub const SEED: u64 = 42;
+/// Milliseconds of warm-up before the timed steps (see the module's documentation); TF.js's
+/// runs in `make bench` take the same, from the plan ([`BenchPlan::warm_up_ms`]).
+pub const WARM_UP_MS: f64 = 10_000.0;
 
 /// A model and a batch size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,38 +132,53 @@ pub struct BenchResult {
     pub workload: Workload,
     /// The timed steps (after the first).
     pub steps: usize,
-    /// Milliseconds to the end of the first step, from building the network.
+    /// Milliseconds to the end of the first step, from building the network (the warm-up's
+    /// first step, so nothing was compiled or allocated before it).
     pub first_step_ms: f64,
+    /// Steps of the warm-up (its first included), with a throwaway trainer.
+    pub warm_up_steps: usize,
+    /// Milliseconds the warm-up took.
+    pub warm_up_ms: f64,
     /// Samples per second over the timed steps.
     pub samples_per_s: f64,
     /// Mean test loss on [`GUARD_SAMPLES`] fixed samples after all the steps.
     pub guard_loss: f64,
 }
 
-/// Trains `workload` on `dataset` for one step and then `steps` timed steps, reading the
-/// loss back once per `steps_per_read` steps (as the app does per chunk).
+/// Warms up for `warm_up_ms` (at least one step), then trains `workload` on `dataset` from
+/// the seeded weights for one step and then `steps` timed steps, reading the loss back once
+/// per `steps_per_read` steps (as the app does per chunk).
 pub async fn run(
     workload: Workload,
     steps: usize,
     steps_per_read: usize,
+    warm_up_ms: f64,
     dataset: &Dataset,
     device: &burn::tensor::Device,
 ) -> Result<BenchResult, RunError> {
-    let begin = Instant::now();
-    let (rows, cols) = dataset.image_shape();
-    let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
-    let params = net.init(&mut Rng::stream(SEED, Stream::Init), device);
-    let spec = train_spec(workload);
-    let masks = Masks::dense(net.params());
-    let mut trainer = Trainer::new(net, params, masks, spec, device, SEED)?;
     let split = dataset.split(1.0 / 6.0, SEED);
     let train = Samples::new(dataset, &split.train);
-    trainer.train(&train, 1).await?;
+    let chunk = steps_per_read.max(1);
+
+    let begin = Instant::now();
+    let mut warm = seeded_trainer(workload, dataset, device)?;
+    warm.train(&train, 1).await?;
     let first_step_ms = begin.elapsed().as_secs_f64() * 1000.0;
+    let mut warm_up_steps = 1;
+    // One step per call, so the warm-up ends at most one step late on a slow device.
+    while begin.elapsed().as_secs_f64() * 1000.0 < warm_up_ms {
+        warm.train(&train, 1).await?;
+        warm_up_steps += 1;
+    }
+    drop(warm);
+    let warm_up_ms = begin.elapsed().as_secs_f64() * 1000.0;
+
+    let mut trainer = seeded_trainer(workload, dataset, device)?;
+    trainer.train(&train, 1).await?;
     let timed = Instant::now();
     let mut done = 0;
     while done < steps {
-        let n = steps_per_read.max(1).min(steps - done);
+        let n = chunk.min(steps - done);
         trainer.train(&train, n).await?;
         done += n;
     }
@@ -168,9 +198,31 @@ pub async fn run(
         workload,
         steps,
         first_step_ms,
+        warm_up_steps,
+        warm_up_ms,
         samples_per_s: (steps * workload.batch_size()) as f64 / seconds,
         guard_loss,
     })
+}
+
+/// A trainer for `workload` at the seeded initial weights, as every run starts.
+fn seeded_trainer(
+    workload: Workload,
+    dataset: &Dataset,
+    device: &burn::tensor::Device,
+) -> Result<Trainer, RunError> {
+    let (rows, cols) = dataset.image_shape();
+    let net = Network::new(&workload.model(), rows, cols, dataset.classes())?;
+    let params = net.init(&mut Rng::stream(SEED, Stream::Init), device);
+    let masks = Masks::dense(net.params());
+    Ok(Trainer::new(
+        net,
+        params,
+        masks,
+        train_spec(workload),
+        device,
+        SEED,
+    )?)
 }
 
 /// Everything another implementation needs to do exactly the work [`run`] does: the
@@ -191,6 +243,9 @@ pub struct BenchPlan {
     pub batches: Vec<Vec<usize>>,
     /// Dataset indices of the guard samples.
     pub guard: Vec<usize>,
+    /// Milliseconds to warm up for before the timed run, with throwaway weights (as
+    /// [`run`] does).
+    pub warm_up_ms: f64,
 }
 
 /// The plan of a run of `workload` with `steps` timed steps (plus the first one).
@@ -223,6 +278,7 @@ pub fn plan(workload: Workload, steps: usize, dataset: &Dataset) -> Result<Bench
             .collect(),
         batches,
         guard: split.test[..GUARD_SAMPLES.min(split.test.len())].to_vec(),
+        warm_up_ms: WARM_UP_MS,
     })
 }
 
@@ -244,13 +300,27 @@ mod tests {
     fn a_run_is_reproducible_and_its_loss_depends_on_the_work_done() {
         let data = Dataset::synthetic(600, 28, 10, 3);
         let device = crate::device::cpu();
-        let a = block_on(run(Workload::Mlp64, 4, 2, &data, &device)).expect("runs");
-        let b = block_on(run(Workload::Mlp64, 4, 4, &data, &device)).expect("runs");
+        let a = block_on(run(Workload::Mlp64, 4, 2, 0.0, &data, &device)).expect("runs");
+        let b = block_on(run(Workload::Mlp64, 4, 4, 0.0, &data, &device)).expect("runs");
         // Reading the loss more or less often changes nothing computed.
         assert!((a.guard_loss - b.guard_loss).abs() < 1e-6, "{a:?} {b:?}");
         assert!(a.samples_per_s > 0.0 && a.first_step_ms > 0.0);
+        assert_eq!(
+            a.warm_up_steps, 1,
+            "no warm-up asked for: its first step only"
+        );
+        // A warm-up trains throwaway weights: the measured run's work is the same.
+        let warm = block_on(run(Workload::Mlp64, 4, 2, 30.0, &data, &device)).expect("runs");
+        assert!(
+            warm.warm_up_steps > 1 && warm.warm_up_ms >= 30.0,
+            "{warm:?}"
+        );
+        assert!(
+            (a.guard_loss - warm.guard_loss).abs() < 1e-6,
+            "{a:?} {warm:?}"
+        );
         // Fewer steps, another loss: the guard notices skipped work.
-        let c = block_on(run(Workload::Mlp64, 2, 2, &data, &device)).expect("runs");
+        let c = block_on(run(Workload::Mlp64, 2, 2, 0.0, &data, &device)).expect("runs");
         assert!((a.guard_loss - c.guard_loss).abs() > 1e-4, "{a:?} {c:?}");
         // The plan names the batches run() trains on: the same indices, batch by batch.
         let plan = plan(Workload::Mlp64, 4, &data).expect("plans");
@@ -259,6 +329,7 @@ mod tests {
         assert_eq!(plan.params.len(), 6);
         assert_eq!(plan.params[0].1, [784, 300]);
         assert_eq!(plan.guard.len(), 100);
+        assert_eq!(plan.warm_up_ms, WARM_UP_MS);
         for w in Workload::ALL {
             assert_eq!(Workload::from_id(w.id()), Some(w));
             let json = serde_json::to_string(&w).expect("serialises");

@@ -13,6 +13,7 @@ pub(crate) fn run_all(
     workloads: &[Workload],
     steps: Option<usize>,
     steps_per_read: usize,
+    warm_up_ms: f64,
     data: &Dataset,
     device: &bioplay_engine::Device,
 ) -> Result<Vec<BenchResult>, RunnerError> {
@@ -20,7 +21,14 @@ pub(crate) fn run_all(
         .iter()
         .map(|&w| {
             let steps = steps.unwrap_or_else(|| w.default_steps());
-            let result = pollster::block_on(bench::run(w, steps, steps_per_read, data, device))?;
+            let result = pollster::block_on(bench::run(
+                w,
+                steps,
+                steps_per_read,
+                warm_up_ms,
+                data,
+                device,
+            ))?;
             Ok(result)
         })
         .collect()

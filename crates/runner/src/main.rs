@@ -104,6 +104,10 @@ enum Command {
         /// Steps between loss read-backs (as the app's chunks).
         #[arg(long, default_value_t = 10)]
         steps_per_read: usize,
+        /// Milliseconds of warm-up before each workload's timed steps, with throwaway
+        /// weights (the browser's bench takes the same).
+        #[arg(long, default_value_t = bench_warm_up_ms())]
+        warm_up_ms: u64,
         /// Also write the results as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -398,6 +402,7 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
             workloads,
             steps,
             steps_per_read,
+            warm_up_ms,
             json,
             export,
             data_dir,
@@ -410,7 +415,14 @@ fn run(cli: Cli) -> Result<(), RunnerError> {
                 workloads
             };
             let data = Shipped::Mnist.load(&data_dir)?;
-            let results = bench::run_all(&workloads, steps, steps_per_read, &data, &device)?;
+            let results = bench::run_all(
+                &workloads,
+                steps,
+                steps_per_read,
+                warm_up_ms as f64,
+                &data,
+                &device,
+            )?;
             say!("{}", bench::table(backend, &results).trim_end());
             if let Some(path) = json {
                 output::write(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
@@ -490,6 +502,11 @@ fn start_device(backend: BackendKind) -> Result<bioplay_engine::Device, RunnerEr
         #[cfg(not(feature = "gpu"))]
         BackendKind::WebGpu => Err(RunnerError::Unsupported(backend)),
     }
+}
+
+/// The engine's warm-up, in whole milliseconds, as the `--warm-up-ms` default.
+fn bench_warm_up_ms() -> u64 {
+    bioplay_engine::bench::WARM_UP_MS as u64
 }
 
 fn main() -> ExitCode {

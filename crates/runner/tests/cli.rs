@@ -192,6 +192,8 @@ fn bench_prints_a_table_and_writes_json() {
         "mlp-64",
         "--steps",
         "3",
+        "--warm-up-ms",
+        "50",
         "--json",
         &json_arg,
     ]);
@@ -208,6 +210,12 @@ fn bench_prints_a_table_and_writes_json() {
     let results: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("valid");
     assert_eq!(results[0]["workload"], "mlp-64");
+    assert!(
+        results[0]["warm_up_ms"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 50.0),
+        "{results}"
+    );
     assert!(
         results[0]["samples_per_s"]
             .as_f64()
