@@ -114,7 +114,8 @@ impl Workload {
     ///
     /// The CNN takes 150: in 30 steps (under half a second) our wasm engine ran at 3,500-3,800
     /// samples/s and at 5,500-6,600 in 150, because V8 was still optimising the code as it
-    /// ran (docs/benchmarks.md, 2026-12-06).
+    /// ran (docs/benchmarks.md, 2026-12-06). The warm-up ([`WARM_UP_MS`]) covers that now;
+    /// the counts stay, so that figures compare with earlier runs.
     pub fn default_steps(self) -> usize {
         match self {
             Workload::Mlp1 => 200,
