@@ -114,6 +114,14 @@ function trainer(plan, data, prefix) {
   return { vars, list, step, dispose };
 }
 
+/** Step `s` of `t`, waiting until it is done (its loss read back, the GPU idle). */
+async function stepAndWait(t, s) {
+  const value = t.step(s);
+  await value.data();
+  await settle();
+  value.dispose();
+}
+
 /** Steps `from..=to` of `t`, reading the losses back every READ_EVERY steps. */
 async function train(t, from, to) {
   let pending = [];
@@ -136,28 +144,19 @@ async function run(plan, data) {
   // rate and not the browser compiling code. Its first step is the time to the first step.
   const begin = performance.now();
   const warm = trainer(plan, data, "warm-up");
-  const first = warm.step(0);
-  await first.data();
-  await settle();
-  first.dispose();
+  await stepAndWait(warm, 0);
   const firstStepMs = performance.now() - begin;
   // One step at a time (as the engine's), so the warm-up ends at most one step late.
   let warmUpSteps = 1;
   while (performance.now() - begin < (plan.warm_up_ms ?? 0)) {
-    const value = warm.step(warmUpSteps);
-    await value.data();
-    await settle();
-    value.dispose();
+    await stepAndWait(warm, warmUpSteps);
     warmUpSteps += 1;
   }
   warm.dispose();
   const warmUpMs = performance.now() - begin;
 
   const measured = trainer(plan, data, "timed");
-  const zero = measured.step(0);
-  await zero.data();
-  await settle();
-  zero.dispose();
+  await stepAndWait(measured, 0);
   const timed = performance.now();
   await train(measured, 1, steps);
   const all = tf.addN(measured.list.map((v) => tf.sum(v)));

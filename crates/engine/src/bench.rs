@@ -159,7 +159,6 @@ pub async fn run(
 ) -> Result<BenchResult, RunError> {
     let split = dataset.split(1.0 / 6.0, SEED);
     let train = Samples::new(dataset, &split.train);
-    let chunk = steps_per_read.max(1);
 
     let begin = Instant::now();
     let mut warm = seeded_trainer(workload, dataset, device)?;
@@ -172,14 +171,14 @@ pub async fn run(
         warm_up_steps += 1;
     }
     drop(warm);
-    let warm_up_ms = begin.elapsed().as_secs_f64() * 1000.0;
+    let warmed_ms = begin.elapsed().as_secs_f64() * 1000.0;
 
     let mut trainer = seeded_trainer(workload, dataset, device)?;
     trainer.train(&train, 1).await?;
     let timed = Instant::now();
     let mut done = 0;
     while done < steps {
-        let n = chunk.min(steps - done);
+        let n = steps_per_read.max(1).min(steps - done);
         trainer.train(&train, n).await?;
         done += n;
     }
@@ -200,7 +199,7 @@ pub async fn run(
         steps,
         first_step_ms,
         warm_up_steps,
-        warm_up_ms,
+        warm_up_ms: warmed_ms,
         samples_per_s: (steps * workload.batch_size()) as f64 / seconds,
         guard_loss,
     })

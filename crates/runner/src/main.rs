@@ -106,7 +106,7 @@ enum Command {
         steps_per_read: usize,
         /// Milliseconds of warm-up before each workload's timed steps, with throwaway
         /// weights (the browser's bench takes the same).
-        #[arg(long, default_value_t = bench_warm_up_ms())]
+        #[arg(long, default_value_t = bioplay_engine::bench::WARM_UP_MS as u64)]
         warm_up_ms: u64,
         /// Also write the results as JSON to this file.
         #[arg(long)]
@@ -502,11 +502,6 @@ fn start_device(backend: BackendKind) -> Result<bioplay_engine::Device, RunnerEr
         #[cfg(not(feature = "gpu"))]
         BackendKind::WebGpu => Err(RunnerError::Unsupported(backend)),
     }
-}
-
-/// The engine's warm-up, in whole milliseconds, as the `--warm-up-ms` default.
-fn bench_warm_up_ms() -> u64 {
-    bioplay_engine::bench::WARM_UP_MS as u64
 }
 
 fn main() -> ExitCode {
